@@ -1,0 +1,43 @@
+# Sluice: the two commands of the README are `make quickstart` and `make test`.
+# Both install what is missing (Debian packages) first, then build with SwiftPM.
+
+SHELL := /bin/bash
+SWIFT ?= swift
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+# Debian packages the build and the test suite need (system libraries, compression CLIs).
+APT_PACKAGES := pkg-config liblz4-dev libzstd-dev libxxhash-dev libssl-dev lz4 zstd
+
+.PHONY: all deps build release test quickstart clean bench bench-quick torture fuzz
+
+all: build
+
+# Installs only the packages that are missing; `apt-get update` runs only when needed.
+deps:
+	@missing=""; for p in $(APT_PACKAGES); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "ok installed" || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing:$$missing"; \
+	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing; \
+	fi
+
+build: deps
+	$(SWIFT) build
+
+release: deps
+	$(SWIFT) build -c release
+
+# The test command of the README (and of .ci/run). Builds every target first, so tests can
+# start the `sluice` binaries as child processes (crash tests).
+test: deps
+	$(SWIFT) build --build-tests
+	$(SWIFT) test --skip-build
+
+# The quickstart of the README.
+quickstart: deps
+	$(SWIFT) build -c release --product sluice
+	./examples/quickstart/run.sh "$$($(SWIFT) build -c release --show-bin-path)/sluice"
+
+clean:
+	rm -rf .build sluice-data

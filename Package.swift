@@ -1,0 +1,67 @@
+// swift-tools-version:6.1
+//
+// Sluice: an embedded stream-processing engine with a durable log.
+//
+// Modules are layers (see docs/architecture.md); a lower module never imports a higher one:
+//
+//   sluice (executable)          SluiceCLI
+//   SluiceJournal                SluiceDocument            SluiceWorkload
+//   CLZ4 · CZstd · CXXHash · CLibCrypto   (system libraries from Debian)
+//
+// The C libraries come from Debian's -dev packages (`make deps` installs them).
+import PackageDescription
+
+let strict: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("InternalImportsByDefault"),
+]
+
+let package = Package(
+    name: "sluice",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "sluice", targets: ["sluice"]),
+        .library(name: "SluiceJournal", targets: ["SluiceJournal"]),
+        .library(name: "SluiceDocument", targets: ["SluiceDocument"]),
+        .library(name: "SluiceWorkload", targets: ["SluiceWorkload"]),
+        .library(name: "SluiceCLI", targets: ["SluiceCLI"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        // System libraries (Debian: liblz4-dev, libzstd-dev, libxxhash-dev, libssl-dev).
+        .systemLibrary(name: "CLZ4", pkgConfig: "liblz4", providers: [.apt(["liblz4-dev"])]),
+        .systemLibrary(name: "CZstd", pkgConfig: "libzstd", providers: [.apt(["libzstd-dev"])]),
+        .systemLibrary(name: "CXXHash", pkgConfig: "libxxhash", providers: [.apt(["libxxhash-dev"])]),
+        .systemLibrary(name: "CLibCrypto", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
+
+        // The standard benchmark workload: deterministic, seeded CRM-like JSON documents.
+        .target(name: "SluiceWorkload", swiftSettings: strict),
+
+        // Storage pillar: journals, fragments, spool, index, codecs, stores.
+        .target(
+            name: "SluiceJournal",
+            dependencies: ["CLZ4", "CZstd", "CXXHash", "CLibCrypto"],
+            swiftSettings: strict),
+
+        // Document pillar: JSON parse/serialize, document model, pointers, ordering, packed keys.
+        .target(name: "SluiceDocument", swiftSettings: strict),
+
+        // Commands as a library, testable in-process.
+        .target(
+            name: "SluiceCLI",
+            dependencies: [
+                "SluiceJournal", "SluiceDocument", "SluiceWorkload",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: strict),
+        .executableTarget(name: "sluice", dependencies: ["SluiceCLI"], swiftSettings: strict),
+
+        .testTarget(name: "SluiceWorkloadTests", dependencies: ["SluiceWorkload"], swiftSettings: strict),
+        .testTarget(name: "SluiceJournalTests", dependencies: ["SluiceJournal", "SluiceWorkload"], swiftSettings: strict),
+        .testTarget(name: "SluiceDocumentTests", dependencies: ["SluiceDocument", "SluiceWorkload"], swiftSettings: strict),
+        .testTarget(name: "SluiceCLITests", dependencies: ["SluiceCLI"], swiftSettings: strict),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,19 @@
+// SluiceCLI: the `sluice` command line as a library, so commands can be parsed and tested
+// in-process. The `sluice` executable only calls `SluiceCommand.main()`.
+//
+// Conventions (docs/cli.md): every command takes `--data-dir DIR` (default `./sluice-data`)
+// where it touches data; exit code 0 means success, 1 a user error (bad input, failed test,
+// invalid catalog), 2 an internal or environment error; errors go to stderr and name the file,
+// line, path or offset at fault; output meant for programs goes to stdout.
+public import ArgumentParser
+
+public struct SluiceCommand: AsyncParsableCommand {
+    public static let configuration = CommandConfiguration(
+        commandName: "sluice",
+        abstract: "An embedded stream-processing engine with a durable log.",
+        subcommands: [
+            WorkloadCommand.self,
+        ])
+
+    public init() {}
+}

@@ -1,0 +1,1 @@
+// SluiceDocument: JSON documents. See docs/document.md.

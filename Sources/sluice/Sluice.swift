@@ -1,0 +1,9 @@
+import SluiceCLI
+
+/// The `sluice` executable: everything lives in SluiceCLI.
+@main
+enum SluiceMain {
+    static func main() async {
+        await SluiceCommand.main()
+    }
+}
