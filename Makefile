@@ -41,3 +41,12 @@ quickstart: deps
 
 clean:
 	rm -rf .build sluice-data
+
+# Benchmarks (release builds): Sluice beside its peers, alternated, with ratios.
+# `make bench` is the standard workload (1M documents); `make bench-quick` a small one.
+BENCH_RUNS ?= 3
+bench: release
+	python3 Benchmarks/compare.py --bin "$$($(SWIFT) build -c release --show-bin-path)" --size standard --runs $(BENCH_RUNS)
+
+bench-quick: release
+	python3 Benchmarks/compare.py --bin "$$($(SWIFT) build -c release --show-bin-path)" --size quick --runs $(BENCH_RUNS)

@@ -25,6 +25,7 @@ let package = Package(
         .library(name: "SluiceDocument", targets: ["SluiceDocument"]),
         .library(name: "SluiceWorkload", targets: ["SluiceWorkload"]),
         .library(name: "SluiceCLI", targets: ["SluiceCLI"]),
+        .library(name: "SluiceBench", targets: ["SluiceBench"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -58,10 +59,24 @@ let package = Package(
             swiftSettings: strict),
         .executableTarget(name: "sluice", dependencies: ["SluiceCLI"], swiftSettings: strict),
 
+        // Benchmark bodies (run small by tests, large by sluice-bench and Benchmarks/).
+        .target(
+            name: "SluiceBench",
+            dependencies: ["SluiceJournal", "SluiceDocument", "SluiceWorkload"],
+            swiftSettings: strict),
+        .executableTarget(
+            name: "sluice-bench",
+            dependencies: [
+                "SluiceBench", "SluiceWorkload",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: strict),
+
         .testTarget(name: "SluiceWorkloadTests", dependencies: ["SluiceWorkload"], swiftSettings: strict),
         .testTarget(name: "SluiceJournalTests", dependencies: ["SluiceJournal", "SluiceWorkload"], swiftSettings: strict),
         .testTarget(name: "SluiceDocumentTests", dependencies: ["SluiceDocument", "SluiceWorkload"], swiftSettings: strict),
         .testTarget(name: "SluiceCLITests", dependencies: ["SluiceCLI"], swiftSettings: strict),
+        .testTarget(name: "SluiceBenchTests", dependencies: ["SluiceBench", "SluiceWorkload"], swiftSettings: strict),
     ],
     swiftLanguageModes: [.v6]
 )

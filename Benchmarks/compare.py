@@ -1,0 +1,227 @@
+#!/usr/bin/env python3
+"""Runs Sluice's benchmarks beside their peers, alternating A B A B, and prints ratios.
+
+Usage (the Makefile's `bench` and `bench-quick` targets call this):
+
+    python3 Benchmarks/compare.py --bin DIR [--size quick|medium|standard] [--runs N]
+                                  [--only PREFIX,...] [--markdown FILE]
+
+Each pair names a figure, the `sluice-bench` subcommand that measures Sluice, and a peer
+command that measures the anchor from ../shared/design/BENCHMARKS.md on the same input. Both
+sides print one JSON line ({"figure", "subject", "documents", "bytes", "seconds",
+"docs_per_s", "mb_per_s", ...}); the driver runs them alternately `--runs` times each, then
+prints the median and min–max of the compared metric for both and the ratio of the medians.
+A figure's target (for example "at least 0.7x dd") is shown beside the ratio; a miss is
+reported, not hidden.
+
+Only what a command printed is ever reported. Results also go to Benchmarks/results/ as JSON.
+"""
+from __future__ import annotations
+
+import argparse
+import datetime
+import json
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+RESULTS = HERE / "results"
+PEERS = HERE / "peers"
+
+SIZES = {
+    "quick": (10_000, 1_000),
+    "medium": (100_000, 10_000),
+    "standard": (1_000_000, 100_000),
+}
+
+
+@dataclass
+class Context:
+    """What a pair needs to build its commands."""
+
+    bin_dir: Path
+    documents: int
+    keys: int
+    work_dir: Path
+    workload_path: Path
+
+    @property
+    def sluice(self) -> str:
+        return str(self.bin_dir / "sluice")
+
+    @property
+    def sluice_bench(self) -> str:
+        return str(self.bin_dir / "sluice-bench")
+
+    def workload_args(self) -> list[str]:
+        return ["--documents", str(self.documents), "--keys", str(self.keys)]
+
+
+@dataclass
+class Pair:
+    """A Sluice figure and the peer it is compared with."""
+
+    figure: str
+    metric: str  # "docs_per_s" or "mb_per_s": higher is better
+    sluice: Callable[[Context], list[str]]
+    peer: Callable[[Context], list[str]] | None
+    peer_name: str = ""
+    target_ratio: float | None = None  # Sluice / peer must be at least this
+    setup: Callable[[Context], None] | None = None
+    note: str = ""
+    extra_metrics: list[str] = field(default_factory=list)
+
+
+def run_json(command: list[str], cwd: Path | None = None) -> dict:
+    """Runs a command and returns the last JSON line it printed on stdout."""
+    completed = subprocess.run(command, cwd=cwd, capture_output=True, text=True)
+    if completed.returncode != 0:
+        raise RuntimeError(
+            f"command failed ({completed.returncode}): {' '.join(command)}\n{completed.stderr[-4000:]}"
+        )
+    lines = [line for line in completed.stdout.splitlines() if line.startswith("{")]
+    if not lines:
+        raise RuntimeError(f"command printed no JSON line: {' '.join(command)}\n{completed.stdout[-2000:]}")
+    return json.loads(lines[-1])
+
+
+def ensure_workload(ctx: Context) -> None:
+    if ctx.workload_path.exists():
+        return
+    ctx.workload_path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = ctx.workload_path.with_suffix(".tmp")
+    with open(temporary, "wb") as out:
+        subprocess.run([ctx.sluice, "workload", "generate", *ctx.workload_args()], stdout=out, check=True)
+    temporary.rename(ctx.workload_path)
+
+
+# The registry of pairs. Each component adds its figures here (see docs/benchmarks.md).
+PAIRS: list[Pair] = [
+    Pair(
+        figure="workload.generate",
+        metric="mb_per_s",
+        sluice=lambda c: [c.sluice_bench, "workload.generate", *c.workload_args()],
+        peer=None,
+        note="input generator speed; no peer",
+    ),
+]
+
+
+def summarize(values: list[float]) -> tuple[float, float, float]:
+    return statistics.median(values), min(values), max(values)
+
+
+def format_rate(value: float, metric: str) -> str:
+    if metric == "mb_per_s":
+        return f"{value:,.1f} MB/s"
+    return f"{value:,.0f} docs/s"
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--bin", required=True, help="folder of the release build (swift build -c release --show-bin-path)")
+    parser.add_argument("--size", choices=SIZES, default="standard")
+    parser.add_argument("--runs", type=int, default=3, help="runs of each side (alternated)")
+    parser.add_argument("--only", default="", help="comma-separated figure prefixes")
+    parser.add_argument("--markdown", help="append a markdown table of this run to FILE")
+    args = parser.parse_args()
+
+    documents, keys = SIZES[args.size]
+    work_dir = RESULTS / "work"
+    work_dir.mkdir(parents=True, exist_ok=True)
+    ctx = Context(
+        bin_dir=Path(args.bin).resolve(),
+        documents=documents,
+        keys=keys,
+        work_dir=work_dir,
+        workload_path=work_dir / f"workload-{documents}-{keys}.jsonl",
+    )
+    for binary in (ctx.sluice, ctx.sluice_bench):
+        if not os.access(binary, os.X_OK):
+            print(f"error: {binary} is not built; run `make release` first", file=sys.stderr)
+            return 2
+    ensure_workload(ctx)
+
+    prefixes = [p for p in args.only.split(",") if p]
+    selected = [p for p in PAIRS if not prefixes or any(p.figure.startswith(x) for x in prefixes)]
+    started = datetime.datetime.now(datetime.timezone.utc)
+    machine = f"{platform.node()} {os.cpu_count()} cores, {platform.platform()}"
+    print(f"# {started:%Y-%m-%d %H:%M} UTC, {machine}, {documents} documents / {keys} keys, {args.runs} runs each")
+
+    rows = []
+    for pair in selected:
+        if pair.setup:
+            pair.setup(ctx)
+        sluice_values, peer_values, raw = [], [], []
+        try:
+            for _ in range(args.runs):
+                result = run_json(pair.sluice(ctx))
+                raw.append(result)
+                sluice_values.append(result[pair.metric])
+                if pair.peer:
+                    peer_result = run_json(pair.peer(ctx))
+                    raw.append(peer_result)
+                    peer_values.append(peer_result[pair.metric])
+        except (RuntimeError, FileNotFoundError) as error:
+            print(f"{pair.figure}: FAILED: {error}", file=sys.stderr)
+            rows.append({"figure": pair.figure, "error": str(error)})
+            continue
+        s_med, s_min, s_max = summarize(sluice_values)
+        row = {"figure": pair.figure, "metric": pair.metric, "sluice": [s_med, s_min, s_max], "raw": raw}
+        line = f"{pair.figure:<28} sluice {format_rate(s_med, pair.metric)} ({format_rate(s_min, pair.metric)}–{format_rate(s_max, pair.metric)})"
+        if pair.peer:
+            p_med, p_min, p_max = summarize(peer_values)
+            ratio = s_med / p_med if p_med else float("inf")
+            row.update({"peer": pair.peer_name, "peer_values": [p_med, p_min, p_max], "ratio": ratio})
+            line += f" | {pair.peer_name} {format_rate(p_med, pair.metric)} ({format_rate(p_min, pair.metric)}–{format_rate(p_max, pair.metric)}) | ratio {ratio:.2f}x"
+            if pair.target_ratio is not None:
+                verdict = "meets" if ratio >= pair.target_ratio else "MISSES"
+                line += f" ({verdict} target {pair.target_ratio}x)"
+                row["target"] = pair.target_ratio
+        for name in pair.extra_metrics:
+            values = [r[name] for r in raw if r.get("subject") == "sluice" and name in r]
+            if values:
+                med, lo, hi = summarize(values)
+                line += f" | {name} {med:.3f} ({lo:.3f}–{hi:.3f})"
+                row[name] = [med, lo, hi]
+        if pair.note:
+            line += f"  [{pair.note}]"
+        print(line, flush=True)
+        rows.append(row)
+
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    out = RESULTS / f"{started:%Y%m%dT%H%M%S}-{args.size}.json"
+    out.write_text(json.dumps({"started": started.isoformat(), "machine": machine, "size": args.size,
+                               "runs": args.runs, "rows": rows}, indent=1))
+    print(f"# results: {out.relative_to(ROOT)}")
+    if args.markdown:
+        with open(args.markdown, "a") as md:
+            md.write(f"\n### {started:%Y-%m-%d} — `{' '.join(sys.argv)}`\n\n")
+            md.write("| figure | Sluice (median, min–max) | peer | peer (median, min–max) | ratio | target |\n|---|---|---|---|---|---|\n")
+            for row in rows:
+                if "error" in row:
+                    md.write(f"| {row['figure']} | failed | | | | |\n")
+                    continue
+                metric = row["metric"]
+                s = row["sluice"]
+                cells = [row["figure"], f"{format_rate(s[0], metric)} ({format_rate(s[1], metric)}–{format_rate(s[2], metric)})"]
+                if "peer" in row:
+                    p = row["peer_values"]
+                    cells += [row["peer"], f"{format_rate(p[0], metric)} ({format_rate(p[1], metric)}–{format_rate(p[2], metric)})",
+                              f"{row['ratio']:.2f}x", f"{row.get('target', '')}"]
+                else:
+                    cells += ["—", "—", "—", "—"]
+                md.write("| " + " | ".join(cells) + " |\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
