@@ -23,6 +23,7 @@ let package = Package(
         .executable(name: "sluice", targets: ["sluice"]),
         .library(name: "SluiceJournal", targets: ["SluiceJournal"]),
         .library(name: "SluiceDocument", targets: ["SluiceDocument"]),
+        .library(name: "SluiceMessage", targets: ["SluiceMessage"]),
         .library(name: "SluiceWorkload", targets: ["SluiceWorkload"]),
         .library(name: "SluiceCLI", targets: ["SluiceCLI"]),
         .library(name: "SluiceBench", targets: ["SluiceBench"]),
@@ -45,6 +46,9 @@ let package = Package(
             name: "SluiceJournal",
             dependencies: ["CLZ4", "CZstd", "CXXHash", "CLibCrypto"],
             swiftSettings: strict),
+
+        // Exactly-once messaging: UUIDs, publisher, sequencer (docs/messages.md).
+        .target(name: "SluiceMessage", swiftSettings: strict),
 
         // Document pillar: JSON parse/serialize, document model, pointers, ordering, packed keys.
         .target(name: "SluiceDocument", swiftSettings: strict),
@@ -75,6 +79,7 @@ let package = Package(
         .testTarget(name: "SluiceWorkloadTests", dependencies: ["SluiceWorkload"], swiftSettings: strict),
         .testTarget(name: "SluiceJournalTests", dependencies: ["SluiceJournal", "SluiceWorkload"], swiftSettings: strict),
         .testTarget(name: "SluiceDocumentTests", dependencies: ["SluiceDocument", "SluiceWorkload"], swiftSettings: strict),
+        .testTarget(name: "SluiceMessageTests", dependencies: ["SluiceMessage", "SluiceWorkload"], swiftSettings: strict),
         .testTarget(name: "SluiceCLITests", dependencies: ["SluiceCLI"], swiftSettings: strict),
         .testTarget(name: "SluiceBenchTests", dependencies: ["SluiceBench", "SluiceWorkload"], swiftSettings: strict),
     ],
