@@ -24,12 +24,14 @@ let package = Package(
         .library(name: "SluiceJournal", targets: ["SluiceJournal"]),
         .library(name: "SluiceDocument", targets: ["SluiceDocument"]),
         .library(name: "SluiceMessage", targets: ["SluiceMessage"]),
+        .library(name: "SluiceCatalog", targets: ["SluiceCatalog"]),
         .library(name: "SluiceWorkload", targets: ["SluiceWorkload"]),
         .library(name: "SluiceCLI", targets: ["SluiceCLI"]),
         .library(name: "SluiceBench", targets: ["SluiceBench"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
     ],
     targets: [
         // System libraries (Debian: liblz4-dev, libzstd-dev, libxxhash-dev, libssl-dev).
@@ -49,6 +51,9 @@ let package = Package(
 
         // Exactly-once messaging: UUIDs, publisher, sequencer (docs/messages.md).
         .target(name: "SluiceMessage", swiftSettings: strict),
+
+        // The YAML catalog (flow.yaml shape) as a checked model (docs/catalog.md).
+        .target(name: "SluiceCatalog", dependencies: ["Yams"], swiftSettings: strict),
 
         // Document pillar: JSON parse/serialize, document model, pointers, ordering, packed keys.
         .target(name: "SluiceDocument", swiftSettings: strict),
@@ -80,6 +85,7 @@ let package = Package(
         .testTarget(name: "SluiceJournalTests", dependencies: ["SluiceJournal", "SluiceWorkload"], swiftSettings: strict),
         .testTarget(name: "SluiceDocumentTests", dependencies: ["SluiceDocument", "SluiceWorkload"], swiftSettings: strict),
         .testTarget(name: "SluiceMessageTests", dependencies: ["SluiceMessage", "SluiceWorkload"], swiftSettings: strict),
+        .testTarget(name: "SluiceCatalogTests", dependencies: ["SluiceCatalog"], swiftSettings: strict),
         .testTarget(name: "SluiceCLITests", dependencies: ["SluiceCLI"], swiftSettings: strict),
         .testTarget(name: "SluiceBenchTests", dependencies: ["SluiceBench", "SluiceWorkload"], swiftSettings: strict),
     ],
