@@ -38,6 +38,7 @@ let package = Package(
         .systemLibrary(name: "CLZ4", pkgConfig: "liblz4", providers: [.apt(["liblz4-dev"])]),
         .systemLibrary(name: "CZstd", pkgConfig: "libzstd", providers: [.apt(["libzstd-dev"])]),
         .systemLibrary(name: "CXXHash", pkgConfig: "libxxhash", providers: [.apt(["libxxhash-dev"])]),
+        .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
         .systemLibrary(name: "CLibCrypto", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
 
         // The standard benchmark workload: deterministic, seeded CRM-like JSON documents.
@@ -51,6 +52,9 @@ let package = Package(
 
         // Exactly-once messaging: UUIDs, publisher, sequencer (docs/messages.md).
         .target(name: "SluiceMessage", swiftSettings: strict),
+
+        // A careful wrapper over libsqlite3 (state stores, SQLite derivations and materializations).
+        .target(name: "SluiceSQLite", dependencies: ["CSQLite"], swiftSettings: strict),
 
         // The YAML catalog (flow.yaml shape) as a checked model (docs/catalog.md).
         .target(name: "SluiceCatalog", dependencies: ["Yams"], swiftSettings: strict),
@@ -86,6 +90,7 @@ let package = Package(
         .testTarget(name: "SluiceDocumentTests", dependencies: ["SluiceDocument", "SluiceWorkload"], swiftSettings: strict),
         .testTarget(name: "SluiceMessageTests", dependencies: ["SluiceMessage", "SluiceWorkload"], swiftSettings: strict),
         .testTarget(name: "SluiceCatalogTests", dependencies: ["SluiceCatalog"], swiftSettings: strict),
+        .testTarget(name: "SluiceSQLiteTests", dependencies: ["SluiceSQLite"], swiftSettings: strict),
         .testTarget(name: "SluiceCLITests", dependencies: ["SluiceCLI"], swiftSettings: strict),
         .testTarget(name: "SluiceBenchTests", dependencies: ["SluiceBench", "SluiceWorkload"], swiftSettings: strict),
     ],
