@@ -76,7 +76,7 @@ extension JSONObject: ExpressibleByDictionaryLiteral {
     public init(dictionaryLiteral elements: (String, JSONValue)...) {
         self.init()
         for (name, value) in elements {
-            precondition(self[name] == nil, "duplicate property \(name) in an object literal")
+            precondition(!search(name).found, "duplicate property \(name) in an object literal")
             self[name] = value
         }
     }

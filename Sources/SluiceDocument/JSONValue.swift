@@ -3,7 +3,10 @@
 
 /// A JSON value on the heap, with literal conformances:
 ///
-///     let value: JSONValue = ["id": "a", "qty": 3, "tags": ["x"], "price": 1.5, "gone": nil]
+///     let value: JSONValue = ["id": "a", "qty": 3, "tags": ["x"], "price": 1.5, "gone": .null]
+///
+/// (Not `ExpressibleByNilLiteral`: with it, `value["x"] == nil` would compare against
+/// `.null` instead of testing for absence.)
 ///
 /// Equality, hashing and `<` are semantic (SEMANTICS.md §1), so `.int(20) == .double(20)`.
 /// Integers keep their exact representation: `.int` for values that fit Int64, `.uint` above
@@ -160,10 +163,9 @@ public enum JSONValue: Sendable {
     }
 }
 
-extension JSONValue: ExpressibleByNilLiteral, ExpressibleByBooleanLiteral, ExpressibleByIntegerLiteral,
+extension JSONValue: ExpressibleByBooleanLiteral, ExpressibleByIntegerLiteral,
     ExpressibleByFloatLiteral, ExpressibleByStringLiteral, ExpressibleByArrayLiteral, ExpressibleByDictionaryLiteral
 {
-    public init(nilLiteral: ()) { self = .null }
     public init(booleanLiteral value: Bool) { self = .bool(value) }
     public init(integerLiteral value: Int64) { self = .int(value) }
     public init(floatLiteral value: Double) { self = .double(value) }
@@ -172,7 +174,7 @@ extension JSONValue: ExpressibleByNilLiteral, ExpressibleByBooleanLiteral, Expre
     public init(dictionaryLiteral elements: (String, JSONValue)...) {
         var object = JSONObject()
         for (name, value) in elements {
-            precondition(object[name] == nil, "duplicate property \(name) in an object literal")
+            precondition(!object.search(name).found, "duplicate property \(name) in an object literal")
             object[name] = value
         }
         self = .object(object)
