@@ -44,7 +44,7 @@ public struct JSONPointer: Sendable, Hashable {
     public init(names: [String]) { self.tokens = names.map(Token.init) }
 
     /// Parses RFC 6901 text: empty, or `/`-separated tokens with `~0` for `~` and `~1` for `/`.
-    public init(_ text: String) throws(JSONPointerError) {
+    public init(parsing text: String) throws(JSONPointerError) {
         if text.isEmpty {
             tokens = []
             return
@@ -99,7 +99,7 @@ extension JSONPointer: CustomStringConvertible, ExpressibleByStringLiteral {
     /// A literal pointer must be valid: an invalid one is a programming error.
     public init(stringLiteral value: String) {
         do {
-            try self.init(value)
+            try self.init(parsing: value)
         } catch {
             preconditionFailure("invalid JSON pointer literal \(value): \(error.message)")
         }
