@@ -107,7 +107,7 @@ func validateTape(_ entries: UnsafeBufferPointer<TapeEntry>, _ strings: UnsafeRa
     }
     func checkString(_ index: Int) throws(TapeDecodingError) -> UnsafeRawBufferPointer {
         let entry = entries[index]
-        guard entry.tag == .string else { throw fail(index, "expected a string") }
+        guard UInt8(truncatingIfNeeded: entry.head) == TapeTag.string.rawValue else { throw fail(index, "expected a string") }
         let offset = entry.payload
         let count = UInt64(entry.count)
         guard offset <= UInt64(strings.count), count <= UInt64(strings.count) - offset else {
