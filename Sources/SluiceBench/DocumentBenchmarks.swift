@@ -13,16 +13,10 @@ public enum DocumentBenchmarks {
     }
 
     /// Calls `body` with each line of `bytes` (without its newline).
-    static func forEachLine(_ bytes: [UInt8], _ body: (UnsafeRawBufferPointer) throws -> Void) rethrows {
-        try bytes.withUnsafeBytes { buffer in
-            var start = 0
-            while start < buffer.count {
-                var end = start
-                while end < buffer.count && buffer[end] != 0x0A { end += 1 }
-                if end > start { try body(UnsafeRawBufferPointer(rebasing: buffer[start..<end])) }
-                start = end + 1
-            }
-        }
+    static func forEachLine(_ bytes: [UInt8], _ body: (UnsafeRawBufferPointer) throws -> Void) throws {
+        var splitter = JSONLinesSplitter()
+        try splitter.feed(bytes) { line, _ in try body(line) }
+        try splitter.finish { line, _ in try body(line) }
     }
 
     static func parseAll(_ bytes: [UInt8]) throws -> [Document] {

@@ -6,16 +6,17 @@ extension JSONParser {
     private static let highBits: UInt64 = 0x8080_8080_8080_8080
     private static let lowBits: UInt64 = 0x0101_0101_0101_0101
 
-    /// True if any of the eight bytes in `word` is a quote, a backslash, a control character or
-    /// non-ASCII (may also be true in a few other cases: the slow path then takes one byte).
+    /// A mask with the high bit set in the lane of each byte of `word` (little-endian) that is
+    /// a quote, a backslash, a control character or non-ASCII. Borrows may also set lanes
+    /// *above* a flagged one, never below, so the lowest set lane is exact.
     @inline(__always)
-    static func needsAttention(_ word: UInt64) -> Bool {
+    static func attentionMask(_ word: UInt64) -> UInt64 {
         let quote = word ^ (lowBits &* 0x22)
         let backslash = word ^ (lowBits &* 0x5C)
         let hasQuote = (quote &- lowBits) & ~quote
         let hasBackslash = (backslash &- lowBits) & ~backslash
         let hasControl = (word &- lowBits &* 0x20) & ~word
-        return (hasQuote | hasBackslash | hasControl | word) & highBits != 0
+        return (hasQuote | hasBackslash | hasControl | word) & highBits
     }
 
     /// Parses the string whose opening quote is at `start`, appends its string entry, and
@@ -30,9 +31,16 @@ extension JSONParser {
             // Safety: 8-byte loads stay before `end`; 8-byte stores stay inside the reserved
             // area because output never runs ahead of input.
             while p + 8 <= end {
-                let word = UnsafeRawPointer(base + p).loadUnaligned(as: UInt64.self)
-                if needsAttention(word) { break }
-                UnsafeMutableRawPointer(out).storeBytes(of: word, as: UInt64.self)
+                let word = UInt64(littleEndian: UnsafeRawPointer(base + p).loadUnaligned(as: UInt64.self))
+                UnsafeMutableRawPointer(out).storeBytes(of: word.littleEndian, as: UInt64.self)
+                let mask = attentionMask(word)
+                if mask != 0 {
+                    // Keep the plain bytes before the first flagged one; handle that one below.
+                    let plain = mask.trailingZeroBitCount >> 3
+                    p += plain
+                    out += plain
+                    break
+                }
                 p += 8
                 out += 8
             }

@@ -28,6 +28,9 @@ struct TapeProperty {
     var entryIndex: Int
     /// Byte offset of the name in the parsed input (0 for the builder).
     var inputOffset: Int
+    /// The name's first eight bytes, big-endian, zero-padded: most names differ there, so
+    /// sorting compares these integers and only reads names on a tie.
+    var prefix: UInt64
 }
 
 /// Growable buffers; all memory is owned by the enclosing `TapeScratch`.
@@ -63,6 +66,7 @@ struct TapeWriter {
         entries = .allocate(capacity: entryCapacity)
         stringCapacity = 4096
         strings = .allocate(capacity: stringCapacity + Self.stringSlackBytes)
+        strings.initialize(repeating: 0, count: stringCapacity + Self.stringSlackBytes)
         frameCapacity = 64
         frames = .allocate(capacity: frameCapacity)
         propertyCapacity = 256
@@ -135,6 +139,7 @@ struct TapeWriter {
         let capacity = Swift.max(minimum, stringCapacity * 2)
         let grown = UnsafeMutablePointer<UInt8>.allocate(capacity: capacity + Self.stringSlackBytes)
         grown.moveInitialize(from: strings, count: stringCount)
+        (grown + stringCount).initialize(repeating: 0, count: capacity + Self.stringSlackBytes - stringCount)
         strings.deallocate()
         strings = grown
         stringCapacity = capacity
@@ -186,14 +191,34 @@ struct TapeWriter {
         assert(depth > 0 && frames[depth - 1].isObject)
         if propertyCount == propertyCapacity { growProperties() }
         let frame = depth - 1
+        let property = TapeProperty(entryIndex: entryIndex, inputOffset: inputOffset, prefix: namePrefix(entryIndex))
         if !frames[frame].needsSort && propertyCount > frames[frame].propertyBase {
-            let order = compareNames(properties[propertyCount - 1].entryIndex, entryIndex)
+            let order = compareProperties(properties[propertyCount - 1], property)
             if order == 0 { return false }
             if order > 0 { frames[frame].needsSort = true }
         }
-        properties[propertyCount] = TapeProperty(entryIndex: entryIndex, inputOffset: inputOffset)
+        properties[propertyCount] = property
         propertyCount += 1
         return true
+    }
+
+    /// The first eight bytes of the name at `entryIndex`, big-endian, zero-padded.
+    @inline(__always)
+    func namePrefix(_ entryIndex: Int) -> UInt64 {
+        let entry = entries[entryIndex]
+        let count = entry.count
+        if count == 0 { return 0 }
+        // Safety: the string area is allocated (and initialized) `stringSlackBytes` past its
+        // capacity, so eight bytes from any name's start are readable.
+        let word = UInt64(bigEndian: UnsafeRawPointer(strings + Int(truncatingIfNeeded: entry.payload)).loadUnaligned(as: UInt64.self))
+        return count >= 8 ? word : word & ~(UInt64.max >> (8 * UInt64(count)))
+    }
+
+    /// Compares two properties' names by their bytes.
+    @inline(__always)
+    func compareProperties(_ left: TapeProperty, _ right: TapeProperty) -> Int {
+        if left.prefix != right.prefix { return left.prefix < right.prefix ? -1 : 1 }
+        return compareNames(left.entryIndex, right.entryIndex)
     }
 
     @inline(never)
@@ -250,8 +275,7 @@ struct TapeWriter {
             for index in 1..<Swift.max(count, 1) {
                 let moving = sortOrder[index]
                 var position = index
-                while position > 0,
-                      compareNames(properties[sortOrder[position - 1]].entryIndex, properties[moving].entryIndex) > 0 {
+                while position > 0, compareProperties(properties[sortOrder[position - 1]], properties[moving]) > 0 {
                     sortOrder[position] = sortOrder[position - 1]
                     position -= 1
                 }
@@ -260,12 +284,12 @@ struct TapeWriter {
         } else {
             var buffer = UnsafeMutableBufferPointer(start: sortOrder, count: count)
             let writer = self
-            buffer.sort { writer.compareNames(writer.properties[$0].entryIndex, writer.properties[$1].entryIndex) < 0 }
+            buffer.sort { writer.compareProperties(writer.properties[$0], writer.properties[$1]) < 0 }
         }
         for index in 1..<Swift.max(count, 1) {
             let previous = sortOrder[index - 1]
             let current = sortOrder[index]
-            if compareNames(properties[previous].entryIndex, properties[current].entryIndex) == 0 {
+            if compareProperties(properties[previous], properties[current]) == 0 {
                 return Swift.max(previous, current)  // the later one in document order
             }
         }
@@ -291,13 +315,25 @@ struct TapeWriter {
     }
 }
 
-/// Compares two byte strings: memcmp on the common prefix, then the shorter first.
+/// Compares two byte strings (unsigned bytes, then the shorter first): negative, 0 or
+/// positive. Inline eight bytes at a time: property names are short, and a call to memcmp
+/// cost more than the comparison.
 @inline(__always)
 func compareBytes(_ a: UnsafeRawPointer, _ aCount: Int, _ b: UnsafeRawPointer, _ bCount: Int) -> Int {
     let common = Swift.min(aCount, bCount)
-    if common > 0 {
-        let order = memcmp(a, b, common)
-        if order != 0 { return Int(order) }
+    var index = 0
+    // Safety: reads stay below `common` bytes of both.
+    while index + 8 <= common {
+        let x = UInt64(bigEndian: a.loadUnaligned(fromByteOffset: index, as: UInt64.self))
+        let y = UInt64(bigEndian: b.loadUnaligned(fromByteOffset: index, as: UInt64.self))
+        if x != y { return x < y ? -1 : 1 }
+        index += 8
+    }
+    while index < common {
+        let x = a.load(fromByteOffset: index, as: UInt8.self)
+        let y = b.load(fromByteOffset: index, as: UInt8.self)
+        if x != y { return x < y ? -1 : 1 }
+        index += 1
     }
     return aCount < bCount ? -1 : (aCount > bCount ? 1 : 0)
 }
