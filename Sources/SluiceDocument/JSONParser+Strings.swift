@@ -48,7 +48,9 @@ extension JSONParser {
             let byte = base[p]
             if byte == UInt8(ascii: "\"") { break }
             if byte == UInt8(ascii: "\\") {
-                p = try parseEscape(base, end, p, &out, input)
+                let (next, written) = try parseEscape(base, end, p, out, input)
+                p = next
+                out += written
                 continue
             }
             if byte < 0x20 { throw JSONParseError(.controlCharacterInString, at: p, in: input) }
@@ -99,10 +101,10 @@ extension JSONParser {
     }
 
     /// Parses the escape whose backslash is at `start`, writes its UTF-8 at `out`, and returns
-    /// the offset after it.
+    /// the offset after it and the bytes written.
     @inline(never)
-    static func parseEscape(_ base: UnsafePointer<UInt8>, _ end: Int, _ start: Int, _ out: inout UnsafeMutablePointer<UInt8>,
-                            _ input: UnsafeRawBufferPointer) throws(JSONParseError) -> Int {
+    static func parseEscape(_ base: UnsafePointer<UInt8>, _ end: Int, _ start: Int, _ out: UnsafeMutablePointer<UInt8>,
+                            _ input: UnsafeRawBufferPointer) throws(JSONParseError) -> (next: Int, written: Int) {
         guard start + 1 < end else {
             throw JSONParseError(.unexpectedEnd(expected: "an escape sequence"), at: start + 1, in: input)
         }
@@ -134,14 +136,12 @@ extension JSONParser {
                 scalar = 0x10000 + ((UInt32(unit) - 0xD800) << 10) + (UInt32(low) - 0xDC00)
                 next += 6
             }
-            out += encodeUTF8(scalar, to: out)
-            return next
+            return (next, encodeUTF8(scalar, to: out))
         default:
             throw JSONParseError(.invalidEscape, at: start, in: input)
         }
         out.pointee = simple
-        out += 1
-        return start + 2
+        return (start + 2, 1)
     }
 
     /// Four hex digits at `p` as a UTF-16 code unit.
