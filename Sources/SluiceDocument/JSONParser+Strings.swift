@@ -19,6 +19,18 @@ extension JSONParser {
         return (hasQuote | hasBackslash | hasControl | word) & highBits
     }
 
+    /// Like `attentionMask`, but ASCII-only: non-ASCII bytes are not flagged (the serializer
+    /// copies UTF-8 through).
+    @inline(__always)
+    static func escapeMask(_ word: UInt64) -> UInt64 {
+        let quote = word ^ (lowBits &* 0x22)
+        let backslash = word ^ (lowBits &* 0x5C)
+        let hasQuote = (quote &- lowBits) & ~quote
+        let hasBackslash = (backslash &- lowBits) & ~backslash
+        let hasControl = (word &- lowBits &* 0x20) & ~word
+        return (hasQuote | hasBackslash | hasControl) & ~word & highBits
+    }
+
     /// Parses the string whose opening quote is at `start`, appends its string entry, and
     /// returns the offset after the closing quote. The writer's string area has room for
     /// every remaining input byte (reserved by `run`) plus `TapeWriter.stringSlackBytes`.

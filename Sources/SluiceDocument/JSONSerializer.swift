@@ -23,73 +23,92 @@ public enum JSONSerializer {
 
     /// Appends `node` (and everything below it) as JSON.
     public static func append(_ node: Node, to output: inout [UInt8]) {
-        let storage = node.storage
-        // Rough size: strings plus a few bytes per entry; grow geometrically.
-        let estimate = storage.stringByteCount + 8 * storage.entryCount
-        if output.capacity < output.count + estimate {
-            output.reserveCapacity(Swift.max(output.count + estimate, output.capacity * 2))
-        }
-        storage.withTape { entries, strings in
-            // Safety: walks [node.index, node.index + span) of a valid tape.
-            var index = node.index
-            var stack: [(isObject: Bool, remaining: Int)] = []
-
-            @inline(__always)
-            func writeName(_ output: inout [UInt8]) {
-                let name = entries[index]
-                appendString(UnsafeRawBufferPointer(start: strings + Int(truncatingIfNeeded: name.payload), count: name.count), to: &output)
-                output.append(UInt8(ascii: ":"))
-                index += 1
-            }
-
-            while true {
+        node.storage.withTape { entries, strings in
+            // Safety: walks [node.index, node.index + span) of a valid tape, and writes into a
+            // temporary buffer of `bound` bytes, an upper bound of the output: per string
+            // 6 bytes per byte (`\u00xx`) plus quotes and a separator, per other entry 26
+            // (the longest number, 24, plus a separator; brackets are two entries' worth).
+            let start = node.index
+            let end = start + entries[start].span
+            var bound = 0
+            for index in start..<end {
                 let entry = entries[index]
-                switch entry.tag {
-                case .null: appendASCII("null", to: &output)
-                case .false: appendASCII("false", to: &output)
-                case .true: appendASCII("true", to: &output)
-                case .int: appendInteger(Int64(bitPattern: entry.payload), to: &output)
-                case .uint: appendInteger(entry.payload, to: &output)
-                case .double: appendDouble(Double(bitPattern: entry.payload), to: &output)
-                case .string:
-                    appendString(UnsafeRawBufferPointer(start: strings + Int(truncatingIfNeeded: entry.payload), count: entry.count), to: &output)
-                case .array:
-                    output.append(UInt8(ascii: "["))
-                    index += 1
-                    if entry.count == 0 {
-                        output.append(UInt8(ascii: "]"))
-                    } else {
-                        stack.append((false, entry.count))
-                        continue
+                bound += entry.tag == .string ? 6 * entry.count + 3 : 26
+            }
+            withUnsafeTemporaryAllocation(of: UInt8.self, capacity: bound) { buffer in
+                let count = write(entries, strings, start, end, to: buffer.baseAddress!)
+                assert(count <= bound)
+                output.append(contentsOf: UnsafeBufferPointer(start: buffer.baseAddress, count: count))
+            }
+        }
+    }
+
+    /// Writes the values in [start, end) of a tape at `out`; returns the bytes written.
+    private static func write(_ entries: UnsafePointer<TapeEntry>, _ strings: UnsafeRawPointer, _ start: Int, _ end: Int,
+                              to out: UnsafeMutablePointer<UInt8>) -> Int {
+        var index = start
+        var position = 0
+        // Open containers: remaining children, and whether it is an object (low bit).
+        var stack: [Int] = []
+
+        @inline(__always)
+        func writeString(_ entry: TapeEntry) {
+            position += writeEscaped(UnsafeRawBufferPointer(start: strings + Int(truncatingIfNeeded: entry.payload), count: entry.count),
+                                     to: out + position)
+        }
+
+        while true {
+            let entry = entries[index]
+            index += 1
+            switch entry.tag {
+            case .null: position += writeASCII("null", to: out + position)
+            case .false: position += writeASCII("false", to: out + position)
+            case .true: position += writeASCII("true", to: out + position)
+            case .int: position += writeInteger(Int64(bitPattern: entry.payload), to: out + position)
+            case .uint: position += writeInteger(entry.payload, to: out + position)
+            case .double: position += writeDouble(Double(bitPattern: entry.payload), to: out + position)
+            case .string: writeString(entry)
+            case .array, .object:
+                let isObject = entry.tag == .object
+                out[position] = isObject ? UInt8(ascii: "{") : UInt8(ascii: "[")
+                position += 1
+                if entry.count == 0 {
+                    out[position] = isObject ? UInt8(ascii: "}") : UInt8(ascii: "]")
+                    position += 1
+                } else {
+                    stack.append(entry.count << 1 | (isObject ? 1 : 0))
+                    if isObject {
+                        writeString(entries[index])
+                        out[position] = UInt8(ascii: ":")
+                        position += 1
+                        index += 1
                     }
-                    index -= 1
-                case .object:
-                    output.append(UInt8(ascii: "{"))
-                    index += 1
-                    if entry.count == 0 {
-                        output.append(UInt8(ascii: "}"))
-                    } else {
-                        stack.append((true, entry.count))
-                        writeName(&output)
-                        continue
-                    }
-                    index -= 1
+                    continue
                 }
-                index += 1
-                // After a value: close finished containers, then a separator.
-                while let top = stack.last {
-                    let remaining = top.remaining - 1
-                    if remaining == 0 {
-                        output.append(top.isObject ? UInt8(ascii: "}") : UInt8(ascii: "]"))
-                        stack.removeLast()
-                        continue
-                    }
-                    stack[stack.count - 1].remaining = remaining
-                    output.append(UInt8(ascii: ","))
-                    if top.isObject { writeName(&output) }
-                    break
+            }
+            // After a value: close finished containers, then a separator.
+            while let top = stack.last {
+                let isObject = top & 1 == 1
+                if top >> 1 == 1 {
+                    out[position] = isObject ? UInt8(ascii: "}") : UInt8(ascii: "]")
+                    position += 1
+                    stack.removeLast()
+                    continue
                 }
-                if stack.isEmpty { return }
+                stack[stack.count - 1] = top - 2
+                out[position] = UInt8(ascii: ",")
+                position += 1
+                if isObject {
+                    writeString(entries[index])
+                    out[position] = UInt8(ascii: ":")
+                    position += 1
+                    index += 1
+                }
+                break
+            }
+            if stack.isEmpty {
+                assert(index == end)
+                return position
             }
         }
     }
@@ -139,92 +158,158 @@ public enum JSONSerializer {
         output.append(contentsOf: UnsafeBufferPointer(start: text.utf8Start, count: text.utf8CodeUnitCount))
     }
 
-    // MARK: - Strings
-
-    /// `escapes[byte]`: 0 to copy the byte, 1 for `\u00xx`, else the letter after the backslash.
-    private static let escapes: [UInt8] = (0..<256).map { byte -> UInt8 in
-        switch byte {
-        case 0x22: return UInt8(ascii: "\"")
-        case 0x5C: return UInt8(ascii: "\\")
-        case 0x08: return UInt8(ascii: "b")
-        case 0x0C: return UInt8(ascii: "f")
-        case 0x0A: return UInt8(ascii: "n")
-        case 0x0D: return UInt8(ascii: "r")
-        case 0x09: return UInt8(ascii: "t")
-        case 0..<0x20: return 1
-        default: return 0
-        }
+    @inline(__always)
+    static func writeASCII(_ text: StaticString, to out: UnsafeMutablePointer<UInt8>) -> Int {
+        out.update(from: text.utf8Start, count: text.utf8CodeUnitCount)
+        return text.utf8CodeUnitCount
     }
+
+    /// Writes UTF-8 `bytes` as a quoted, escaped JSON string at `out` (room for
+    /// 6 × count + 2 bytes); returns the bytes written.
+    static func writeEscaped(_ bytes: UnsafeRawBufferPointer, to out: UnsafeMutablePointer<UInt8>) -> Int {
+        out[0] = UInt8(ascii: "\"")
+        var position = 1
+        var runStart = 0
+        let count = bytes.count
+        guard let base = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self) else {
+            out[1] = UInt8(ascii: "\"")
+            return 2
+        }
+        var index = 0
+        while index < count {
+            // Eight plain bytes at a time (no quote, backslash or control character).
+            while index + 8 <= count {
+                let word = UInt64(littleEndian: UnsafeRawPointer(base + index).loadUnaligned(as: UInt64.self))
+                let mask = JSONParser.escapeMask(word)
+                if mask != 0 {
+                    index += mask.trailingZeroBitCount >> 3
+                    break
+                }
+                index += 8
+            }
+            guard index < count else { break }
+            let byte = base[index]
+            if byte >= 0x20 && byte != 0x22 && byte != 0x5C {
+                index += 1
+                continue
+            }
+            if runStart < index {
+                (out + position).update(from: base + runStart, count: index - runStart)
+                position += index - runStart
+            }
+            out[position] = UInt8(ascii: "\\")
+            let letter: UInt8
+            switch byte {
+            case 0x22: letter = UInt8(ascii: "\"")
+            case 0x5C: letter = UInt8(ascii: "\\")
+            case 0x08: letter = UInt8(ascii: "b")
+            case 0x0C: letter = UInt8(ascii: "f")
+            case 0x0A: letter = UInt8(ascii: "n")
+            case 0x0D: letter = UInt8(ascii: "r")
+            case 0x09: letter = UInt8(ascii: "t")
+            default: letter = 0
+            }
+            if letter != 0 {
+                out[position + 1] = letter
+                position += 2
+            } else {
+                out[position + 1] = UInt8(ascii: "u")
+                out[position + 2] = UInt8(ascii: "0")
+                out[position + 3] = UInt8(ascii: "0")
+                out[position + 4] = hexDigits.utf8Start[Int(byte >> 4)]
+                out[position + 5] = hexDigits.utf8Start[Int(byte & 0xF)]
+                position += 6
+            }
+            index += 1
+            runStart = index
+        }
+        if runStart < count {
+            (out + position).update(from: base + runStart, count: count - runStart)
+            position += count - runStart
+        }
+        out[position] = UInt8(ascii: "\"")
+        return position + 1
+    }
+
+    // MARK: - Strings
 
     private static let hexDigits: StaticString = "0123456789abcdef"
 
     /// Appends UTF-8 `bytes` as a quoted, escaped JSON string.
     public static func appendString(_ bytes: UnsafeRawBufferPointer, to output: inout [UInt8]) {
-        output.append(UInt8(ascii: "\""))
-        escapes.withUnsafeBufferPointer { escapes in
-            var runStart = 0
-            for index in 0..<bytes.count {
-                let escape = escapes[Int(bytes[index])]
-                if escape == 0 { continue }
-                if runStart < index { output.append(contentsOf: UnsafeRawBufferPointer(rebasing: bytes[runStart..<index])) }
-                output.append(UInt8(ascii: "\\"))
-                if escape == 1 {
-                    let byte = bytes[index]
-                    output.append(UInt8(ascii: "u"))
-                    output.append(UInt8(ascii: "0"))
-                    output.append(UInt8(ascii: "0"))
-                    output.append(hexDigits.utf8Start[Int(byte >> 4)])
-                    output.append(hexDigits.utf8Start[Int(byte & 0xF)])
-                } else {
-                    output.append(escape)
-                }
-                runStart = index + 1
-            }
-            if runStart < bytes.count { output.append(contentsOf: UnsafeRawBufferPointer(rebasing: bytes[runStart...])) }
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 6 * bytes.count + 2) { buffer in
+            let count = writeEscaped(bytes, to: buffer.baseAddress!)
+            output.append(contentsOf: UnsafeBufferPointer(start: buffer.baseAddress, count: count))
         }
-        output.append(UInt8(ascii: "\""))
     }
 
     // MARK: - Numbers
 
     static func appendInteger(_ value: Int64, to output: inout [UInt8]) {
-        if value < 0 {
-            output.append(UInt8(ascii: "-"))
-            appendInteger(value.magnitude, to: &output)
-        } else {
-            appendInteger(UInt64(value), to: &output)
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 24) { buffer in
+            output.append(contentsOf: UnsafeBufferPointer(start: buffer.baseAddress, count: writeInteger(value, to: buffer.baseAddress!)))
         }
     }
 
     static func appendInteger(_ value: UInt64, to output: inout [UInt8]) {
-        var digits: (UInt64, UInt64, UInt64) = (0, 0, 0)  // 24 bytes of room for 20 digits
-        withUnsafeMutableBytes(of: &digits) { buffer in
-            var position = buffer.count
-            var rest = value
-            repeat {
-                position -= 1
-                buffer[position] = UInt8(ascii: "0") + UInt8(rest % 10)
-                rest /= 10
-            } while rest > 0
-            output.append(contentsOf: UnsafeRawBufferPointer(rebasing: buffer[position...]))
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 24) { buffer in
+            output.append(contentsOf: UnsafeBufferPointer(start: buffer.baseAddress, count: writeInteger(value, to: buffer.baseAddress!)))
         }
     }
 
-    /// Appends a finite double in serde_json's (ryu's) layout of its shortest round-trip digits.
     static func appendDouble(_ value: Double, to output: inout [UInt8]) {
         guard value.isFinite else {
             output.append(contentsOf: value.description.utf8)
             return
         }
-        if value.sign == .minus { output.append(UInt8(ascii: "-")) }
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 32) { buffer in
+            output.append(contentsOf: UnsafeBufferPointer(start: buffer.baseAddress, count: writeDouble(value, to: buffer.baseAddress!)))
+        }
+    }
+
+    /// Writes a decimal integer (at most 20 digits and a sign); returns its length.
+    @inline(__always)
+    static func writeInteger(_ value: Int64, to out: UnsafeMutablePointer<UInt8>) -> Int {
+        if value < 0 {
+            out[0] = UInt8(ascii: "-")
+            return 1 + writeInteger(value.magnitude, to: out + 1)
+        }
+        return writeInteger(UInt64(value), to: out)
+    }
+
+    static func writeInteger(_ value: UInt64, to out: UnsafeMutablePointer<UInt8>) -> Int {
+        var length = 1
+        var scale: UInt64 = 10
+        while length < 20 && value >= scale {
+            length += 1
+            scale = scale &* 10
+        }
+        var rest = value
+        var position = length
+        repeat {
+            position -= 1
+            out[position] = UInt8(ascii: "0") + UInt8(truncatingIfNeeded: rest % 10)
+            rest /= 10
+        } while rest > 0
+        return length
+    }
+
+    /// Writes a finite double in serde_json's (ryu's) layout of its shortest round-trip
+    /// digits (at most 24 bytes); returns its length.
+    static func writeDouble(_ value: Double, to out: UnsafeMutablePointer<UInt8>) -> Int {
+        assert(value.isFinite)
+        var position = 0
+        if value.sign == .minus {
+            out[0] = UInt8(ascii: "-")
+            position = 1
+        }
         if value == 0 {
-            appendASCII("0.0", to: &output)
-            return
+            return position + writeASCII("0.0", to: out + position)
         }
         // Shortest digits and exponent from Swift's description (itself shortest round-trip):
         // forms like "123.45", "1e+16", "1.2345e-05", "5e-324".
         var digits: (UInt64, UInt64, UInt64) = (0, 0, 0)  // up to 17 significant digits
-        let (count, pointPosition): (Int, Int) = withUnsafeMutableBytes(of: &digits) { buffer in
+        return withUnsafeMutableBytes(of: &digits) { buffer in
             var count = 0
             var beforePoint = 0
             var seenPoint = false
@@ -252,33 +337,43 @@ public enum JSONSerializer {
             while count > 1 && buffer[count - 1] == UInt8(ascii: "0") {
                 count -= 1
             }
-            return (count, beforePoint + (exponentNegative ? -exponent : exponent))
-        }
-        // value = 0.d1d2...dk × 10^kk, i.e. 10^(kk-1) <= value < 10^kk.
-        let kk = pointPosition
-        withUnsafeBytes(of: &digits) { buffer in
-            let digitBytes = UnsafeRawBufferPointer(rebasing: buffer[0..<count])
+            // value = 0.d1d2...dk × 10^kk, i.e. 10^(kk-1) <= value < 10^kk.
+            let kk = beforePoint + (exponentNegative ? -exponent : exponent)
+            let digitBytes = buffer.baseAddress!.assumingMemoryBound(to: UInt8.self)
             if count <= kk && kk <= 16 {
-                output.append(contentsOf: digitBytes)
-                for _ in count..<kk { output.append(UInt8(ascii: "0")) }
-                appendASCII(".0", to: &output)
-            } else if 0 < kk && kk <= 16 {
-                output.append(contentsOf: UnsafeRawBufferPointer(rebasing: digitBytes[0..<kk]))
-                output.append(UInt8(ascii: "."))
-                output.append(contentsOf: UnsafeRawBufferPointer(rebasing: digitBytes[kk...]))
-            } else if -5 < kk && kk <= 0 {
-                appendASCII("0.", to: &output)
-                for _ in 0..<(-kk) { output.append(UInt8(ascii: "0")) }
-                output.append(contentsOf: digitBytes)
-            } else {
-                output.append(digitBytes[0])
-                if count > 1 {
-                    output.append(UInt8(ascii: "."))
-                    output.append(contentsOf: UnsafeRawBufferPointer(rebasing: digitBytes[1...]))
+                (out + position).update(from: digitBytes, count: count)
+                position += count
+                for _ in count..<kk {
+                    out[position] = UInt8(ascii: "0")
+                    position += 1
                 }
-                output.append(UInt8(ascii: "e"))
-                appendInteger(Int64(kk - 1), to: &output)
+                position += writeASCII(".0", to: out + position)
+            } else if 0 < kk && kk <= 16 {
+                (out + position).update(from: digitBytes, count: kk)
+                position += kk
+                out[position] = UInt8(ascii: ".")
+                (out + position + 1).update(from: digitBytes + kk, count: count - kk)
+                position += 1 + count - kk
+            } else if -5 < kk && kk <= 0 {
+                position += writeASCII("0.", to: out + position)
+                for _ in 0..<(-kk) {
+                    out[position] = UInt8(ascii: "0")
+                    position += 1
+                }
+                (out + position).update(from: digitBytes, count: count)
+                position += count
+            } else {
+                out[position] = digitBytes[0]
+                position += 1
+                if count > 1 {
+                    out[position] = UInt8(ascii: ".")
+                    (out + position + 1).update(from: digitBytes + 1, count: count - 1)
+                    position += count
+                }
+                out[position] = UInt8(ascii: "e")
+                position += 1 + writeInteger(Int64(kk - 1), to: out + position + 1)
             }
+            return position
         }
     }
 }

@@ -29,6 +29,39 @@ import Testing
         #expect(try Document(parsing: document.jsonBytes) == document)
     }
 
+    /// A plain byte-at-a-time escaper, the reference for the eight-bytes-at-a-time one.
+    static func referenceEscape(_ text: String) -> String {
+        var output = "\""
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "\"": output += "\\\""
+            case "\\": output += "\\\\"
+            case "\u{8}": output += "\\b"
+            case "\u{C}": output += "\\f"
+            case "\n": output += "\\n"
+            case "\r": output += "\\r"
+            case "\t": output += "\\t"
+            case let control where control.value < 0x20:
+                output += "\\u00" + (control.value < 0x10 ? "0" : "") + String(control.value, radix: 16)
+            default: output.unicodeScalars.append(scalar)
+            }
+        }
+        return output + "\""
+    }
+
+    @Test func escapingAtEveryPositionOfAWord() {
+        for special in ["\"", "\\", "\n", "\u{1}", "\u{1F}", "é", "😀", "\u{7F}"] {
+            for length in 0..<20 {
+                for position in 0...length {
+                    var text = String(repeating: "abcdefgh", count: 3).prefix(length)
+                    text.insert(contentsOf: special, at: text.index(text.startIndex, offsetBy: position))
+                    let value = JSONValue.string(String(text))
+                    #expect(value.description == Self.referenceEscape(String(text)), "\(special) at \(position) of \(length)")
+                }
+            }
+        }
+    }
+
     @Test func nodesSerializeAlone() throws {
         let document = try Document(parsing: #"{"a":{"c":[1,{"e":[]},{}],"b":"x"},"z":0}"#)
         #expect(document["a"]?.description == #"{"b":"x","c":[1,{"e":[]},{}]}"#)
