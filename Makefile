@@ -60,5 +60,5 @@ fuzz-json:
 	swiftc -O -parse-as-library -sanitize=fuzzer,address -module-name SluiceDocument \
 	  Sources/SluiceDocument/*.swift Fuzz/JSONParserFuzz.swift -o .build/fuzz/json-parser-fuzz
 	-cp ../shared/conformance/json-parsing/y_*.json .build/fuzz/corpus-json/ 2>/dev/null
-	$(SWIFT) run -c release sluice workload generate --documents 20 --keys 5 > .build/fuzz/corpus-json/workload.jsonl
+	$(SWIFT) run -c release sluice workload generate --documents 1 --keys 1 > .build/fuzz/corpus-json/workload.json
 	.build/fuzz/json-parser-fuzz -max_total_time=$(FUZZ_SECONDS) -max_len=4096 .build/fuzz/corpus-json

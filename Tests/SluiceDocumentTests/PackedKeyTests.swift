@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 @testable import SluiceDocument
 
@@ -46,6 +47,16 @@ import Testing
         let tuple: [TupleElement] = [.string("a"), .int(1), .bool(true), .null, .bytes([0, 1])]
         #expect(Self.hex(PackedKey.pack(tuple)) == "02 61 00 15 01 27 00 01 00 FF 01 00")
         #expect(try PackedKey.unpack(PackedKey.pack(tuple)) == tuple)
+    }
+
+    /// docs/document.md holds the same vectors, row for row.
+    @Test func vectorsAreInTheDocs() throws {
+        let path = TestPaths.packageRoot.appendingPathComponent("docs/document.md").path
+        let text = try String(contentsOfFile: path, encoding: .utf8)
+        let table = try #require(text.components(separatedBy: "<!-- packed-key-vectors -->").last)
+        for (json, expected) in Self.vectors {
+            #expect(table.contains("| `\(json)` | `\(expected)` |"), "docs/document.md lacks \(json)")
+        }
     }
 
     @Test func doubleRoundTripsExactly() throws {
