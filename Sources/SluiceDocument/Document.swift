@@ -64,6 +64,12 @@ public struct Document: @unchecked Sendable {
     /// The number of bytes in the string area (all strings and names, unescaped).
     public var stringByteCount: Int { storage.stringByteCount }
 
+    /// Bytes of memory this document holds (its one allocation, estimated: header, entries
+    /// and string area), for memory budgets such as a combiner's spill threshold.
+    public var memoryBytes: Int {
+        64 + MemoryLayout<TapeEntry>.stride * storage.entryCount + (storage.stringByteCount + 15) / 16 * 16
+    }
+
     // Forwarding to `root`.
 
     @inlinable public var kind: JSONKind { root.kind }

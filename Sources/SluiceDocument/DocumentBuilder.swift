@@ -335,6 +335,11 @@ func isValidUTF8(_ bytes: UnsafeRawBufferPointer) -> Bool {
     let base = raw.assumingMemoryBound(to: UInt8.self)
     var p = 0
     while p < bytes.count {
+        // Eight ASCII bytes at a time.
+        if p + 8 <= bytes.count && UnsafeRawPointer(base + p).loadUnaligned(as: UInt64.self) & 0x8080_8080_8080_8080 == 0 {
+            p += 8
+            continue
+        }
         if base[p] < 0x80 {
             p += 1
             continue

@@ -58,21 +58,17 @@ extension Document {
         guard bytes.count == expected else {
             throw TapeDecodingError(offset: 0, message: "size \(bytes.count) bytes, header says \(expected)")
         }
-        var entries: [TapeEntry] = []
-        entries.reserveCapacity(entryCount)
-        for index in 0..<entryCount {
-            let offset = Self.tapeHeaderBytes + 16 * index
-            entries.append(TapeEntry(head: readLittleEndian(bytes, offset, as: UInt64.self),
-                                     payload: readLittleEndian(bytes, offset + 8, as: UInt64.self)))
-        }
+        let entryBytes = UnsafeRawBufferPointer(rebasing: bytes[Self.tapeHeaderBytes..<(Self.tapeHeaderBytes + 16 * entryCount)])
         let strings = UnsafeRawBufferPointer(rebasing: bytes[(Self.tapeHeaderBytes + 16 * entryCount)...])
-        let storage = entries.withUnsafeBufferPointer { entries in
-            Result { () throws(TapeDecodingError) -> TapeStorage in
-                try validateTape(entries, strings, depthMax: depthMax)
-                return TapeStorage.make(entries: entries, strings: strings)
+        let storage = TapeStorage.make(tapeEntryBytes: entryBytes, entryCount: entryCount, strings: strings)
+        let outcome = storage.withTape { entries, strings in
+            Result { () throws(TapeDecodingError) in
+                try validateTape(UnsafeBufferPointer(start: entries, count: entryCount),
+                                 UnsafeRawBufferPointer(start: strings, count: stringCount), depthMax: depthMax)
             }
         }
-        self.init(storage: try storage.get())
+        try outcome.get()
+        self.init(storage: storage)
     }
 
     public init(tapeBytes bytes: [UInt8], depthMax: Int = JSONParser.depthMaxDefault) throws(TapeDecodingError) {

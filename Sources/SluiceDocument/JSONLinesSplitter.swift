@@ -124,12 +124,13 @@ extension JSONParser {
     public mutating func parseLines(_ bytes: UnsafeRawBufferPointer, lineBytesMax: Int = JSONLinesSplitter.lineBytesMaxDefault,
                                     _ body: (Document, Int) throws -> Void) throws {
         var splitter = JSONLinesSplitter(lineBytesMax: lineBytesMax)
-        var parser = self
-        defer { self = parser }
+        let scratch = uniqueScratch()
+        let depthMax = self.depthMax
         let handle: (UnsafeRawBufferPointer, Int) throws -> Void = { line, number in
             let document: Document
             do throws(JSONParseError) {
-                document = try parser.parse(line)
+                try JSONParser.run(line, into: &scratch.writer, depthMax: depthMax)
+                document = scratch.makeDocument()
             } catch {
                 throw JSONLinesError.invalidDocument(line: number, error)
             }

@@ -90,6 +90,61 @@ public enum JSONNumber: Sendable {
     }
 }
 
+extension JSONNumber {
+    /// The exact sum, or nil when it overflows: integers add exactly (Int64 and UInt64 mixed),
+    /// the result an integer while it fits Int64 or UInt64 (SEMANTICS.md §3: integer overflow
+    /// is an error, not a wrap); with a double involved, the sum is a double, nil if not finite.
+    public func adding(_ other: JSONNumber) -> JSONNumber? {
+        switch (self.wide, other.wide) {
+        case (let a?, let b?):
+            return JSONNumber(exactly: a + b)
+        default:
+            let sum = doubleValue + other.doubleValue
+            return sum.isFinite ? .double(sum) : nil
+        }
+    }
+
+    /// The exact product, or nil when it overflows (as `adding`).
+    public func multiplied(by other: JSONNumber) -> JSONNumber? {
+        switch (self.wide, other.wide) {
+        case (let a?, let b?):
+            let (product, overflow) = a.multipliedReportingOverflow(by: b)
+            return overflow ? nil : JSONNumber(exactly: product)
+        default:
+            let product = doubleValue * other.doubleValue
+            return product.isFinite ? .double(product) : nil
+        }
+    }
+
+    /// The negation, or nil when it does not fit (-UInt64.max).
+    public var negated: JSONNumber? {
+        switch self {
+        case .double(let value): return .double(-value)
+        default: return JSONNumber(exactly: -wide!)
+        }
+    }
+
+    /// An integer as Int128 (nil for doubles).
+    var wide: Int128? {
+        switch self {
+        case .int(let value): Int128(value)
+        case .uint(let value): Int128(value)
+        case .double: nil
+        }
+    }
+
+    /// The canonical number for an exact integer, if it fits Int64 or UInt64.
+    init?(exactly value: Int128) {
+        if let small = Int64(exactly: value) {
+            self = .int(small)
+        } else if let large = UInt64(exactly: value) {
+            self = .uint(large)
+        } else {
+            return nil
+        }
+    }
+}
+
 extension JSONNumber: Comparable, Hashable {
     public static func == (left: JSONNumber, right: JSONNumber) -> Bool { compare(left, right) == 0 }
     public static func < (left: JSONNumber, right: JSONNumber) -> Bool { compare(left, right) < 0 }

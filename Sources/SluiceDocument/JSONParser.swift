@@ -28,7 +28,7 @@ public struct JSONParser {
     }
 
     /// The scratch, made unique first so copies of a parser never share one.
-    private mutating func uniqueScratch() -> TapeScratch {
+    mutating func uniqueScratch() -> TapeScratch {
         if !isKnownUniquelyReferenced(&scratch) { scratch = TapeScratch() }
         return scratch
     }
@@ -42,10 +42,13 @@ public struct JSONParser {
 
     /// Parses one JSON value from any collection of bytes.
     public mutating func parse(_ bytes: some Collection<UInt8>) throws(JSONParseError) -> Document {
+        let scratch = uniqueScratch()
+        let depthMax = self.depthMax
         let outcome: Result<Document, JSONParseError>? = bytes.withContiguousStorageIfAvailable { buffer in
-            var parser = self
-            defer { self = parser }
-            return Result { () throws(JSONParseError) in try parser.parse(UnsafeRawBufferPointer(buffer)) }
+            Result { () throws(JSONParseError) in
+                try JSONParser.run(UnsafeRawBufferPointer(buffer), into: &scratch.writer, depthMax: depthMax)
+                return scratch.makeDocument()
+            }
         }
         if let outcome { return try outcome.get() }
         let copy = Array(bytes)

@@ -96,6 +96,16 @@ public struct Node: @unchecked Sendable {  // immutable tape, see Document
         return try storage.withStringBytes(entry, body)
     }
 
+    /// The number of Unicode scalars (code points) of a string, as JSON Schema's
+    /// `minLength`/`maxLength` count them; nil for other kinds.
+    public var unicodeScalarCount: Int? {
+        withUTF8 { bytes in
+            var count = 0
+            for byte in bytes where byte & 0xC0 != 0x80 { count += 1 }
+            return count
+        }
+    }
+
     /// Elements of an array or properties of an object; 0 for scalars.
     @inlinable
     public var count: Int {

@@ -137,6 +137,19 @@ extension Node: Equatable, Hashable, Comparable {
     }
 }
 
+extension Node {
+    /// Semantic equality with a heap value (converts the node; for tests and checks, not hot
+    /// paths).
+    public static func == (left: Node, right: JSONValue) -> Bool { left.jsonValue == right }
+    public static func == (left: JSONValue, right: Node) -> Bool { left == right.jsonValue }
+}
+
+extension Document {
+    /// Semantic equality with a heap value (converts the document; not for hot paths).
+    public static func == (left: Document, right: JSONValue) -> Bool { left.root == right }
+    public static func == (left: JSONValue, right: Document) -> Bool { left == right.root }
+}
+
 extension Document: Equatable, Hashable, Comparable {
     public static func == (left: Document, right: Document) -> Bool { left.root == right.root }
     public static func < (left: Document, right: Document) -> Bool { left.root < right.root }

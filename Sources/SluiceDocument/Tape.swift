@@ -101,6 +101,36 @@ final class TapeStorage: ManagedBuffer<TapeHeader, TapeEntry> {
         return storage
     }
 
+    /// Makes a tape from tape bytes (DocumentTapeCoding.swift): entries as little-endian
+    /// words, then the string area; one copy. The caller validates the result before use.
+    static func make(tapeEntryBytes: UnsafeRawBufferPointer, entryCount: Int, strings: UnsafeRawBufferPointer) -> TapeStorage {
+        precondition(tapeEntryBytes.count == entryCount * MemoryLayout<TapeEntry>.stride)
+        let stride = MemoryLayout<TapeEntry>.stride
+        let stringEntries = (strings.count + stride - 1) / stride
+        let buffer = TapeStorage.create(minimumCapacity: entryCount + stringEntries) { _ in
+            TapeHeader(entryCount: entryCount, stringByteCount: strings.count)
+        }
+        let storage = unsafeDowncast(buffer, to: TapeStorage.self)
+        storage.withUnsafeMutablePointerToElements { elements in
+            // Safety: capacity is at least entryCount + stringEntries entries.
+            #if _endian(little)
+            if entryCount > 0 {
+                UnsafeMutableRawPointer(elements).copyMemory(from: tapeEntryBytes.baseAddress!, byteCount: tapeEntryBytes.count)
+            }
+            #else
+            for index in 0..<entryCount {
+                elements[index] = TapeEntry(
+                    head: UInt64(littleEndian: tapeEntryBytes.loadUnaligned(fromByteOffset: 16 * index, as: UInt64.self)),
+                    payload: UInt64(littleEndian: tapeEntryBytes.loadUnaligned(fromByteOffset: 16 * index + 8, as: UInt64.self)))
+            }
+            #endif
+            if let base = strings.baseAddress, strings.count > 0 {
+                UnsafeMutableRawPointer(elements + entryCount).copyMemory(from: base, byteCount: strings.count)
+            }
+        }
+        return storage
+    }
+
     @inlinable
     var entryCount: Int { header.entryCount }
 
