@@ -136,6 +136,13 @@ PAIRS: list[Pair] = [
         peer=None,
         note="extract [/customer/cid, /id] and pack; no peer",
     ),
+    Pair(
+        figure="json.tape",
+        metric="mb_per_s",
+        sluice=lambda c: [c.sluice_bench, "json.tape", *c.workload_args(), "--input", str(c.workload_path)],
+        peer=None,
+        note="tape bytes out and back in (validated), as a spill would; no peer",
+    ),
 ]
 
 

@@ -72,6 +72,28 @@ public enum DocumentBenchmarks {
                                seconds: stopwatch.elapsedSeconds)
     }
 
+    /// `json.tape`: documents to tape bytes and back (`tapeBytes`, `Document(tapeBytes:)` with
+    /// its full validation): what spilling to disk and reading back costs without JSON.
+    /// `bytes` counts tape bytes.
+    public static func tape(_ spec: WorkloadSpec, file: String? = nil) throws -> BenchmarkResult {
+        let documents = try parseAll(try input(spec, file: file))
+        var buffer: [UInt8] = []
+        buffer.reserveCapacity(1 << 16)
+        var bytes = 0
+        var entries = 0
+        let stopwatch = Stopwatch()
+        for document in documents {
+            buffer.removeAll(keepingCapacity: true)
+            document.appendTapeBytes(to: &buffer)
+            bytes += buffer.count
+            let back = try buffer.withUnsafeBytes { try Document(tapeBytes: $0) }
+            entries &+= back.entryCount
+        }
+        let seconds = stopwatch.elapsedSeconds
+        precondition(entries > 0)
+        return BenchmarkResult(figure: "json.tape", documents: documents.count, bytes: bytes, seconds: seconds)
+    }
+
     /// `json.key`: extracting the key `[/customer/cid, /id]` of each document and packing it
     /// (FoundationDB tuple encoding) into a reused buffer. `bytes` counts packed key bytes.
     public static func key(_ spec: WorkloadSpec, file: String? = nil) throws -> BenchmarkResult {

@@ -42,9 +42,10 @@ public struct JSONLinesSplitter {
         let count = buffer.count
         while start < count {
             guard let newline = Self.firstNewline(buffer, from: start) else {
-                // No newline: the rest is (part of) an unfinished line.
+                // No newline: the rest is (part of) an unfinished line (one byte more than the
+                // limit may be its `\r`; `emit` checks the line itself).
                 let rest = count - start
-                guard partial.count + rest <= lineBytesMax else {
+                guard partial.count + rest <= lineBytesMax + 1 else {
                     throw JSONLinesError.lineTooLong(line: lineNumber, limitBytes: lineBytesMax)
                 }
                 partial.append(contentsOf: UnsafeRawBufferPointer(rebasing: buffer[start..<count]))

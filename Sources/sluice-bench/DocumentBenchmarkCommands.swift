@@ -42,3 +42,14 @@ struct JSONKey: AsyncParsableCommand {
         print(try DocumentBenchmarks.key(options.workload.spec, file: options.input).jsonLine)
     }
 }
+
+struct JSONTape: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "json.tape", abstract: "Write each document's tape bytes and read them back.")
+
+    @OptionGroup var options: DocumentInputOptions
+
+    func run() async throws {
+        print(try DocumentBenchmarks.tape(options.workload.spec, file: options.input).jsonLine)
+    }
+}

@@ -28,6 +28,12 @@ import SluiceWorkload
         #expect(result.bytes == 4_197_228)
     }
 
+    @Test func jsonTape() throws {
+        let result = try DocumentBenchmarks.tape(.small)
+        #expect(result.documents == 10_000)
+        #expect(result.bytes > 16 * 28 * 10_000)
+    }
+
     @Test func jsonKey() throws {
         let result = try DocumentBenchmarks.key(.small)
         #expect(result.documents == 10_000)

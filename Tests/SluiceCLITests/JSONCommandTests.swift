@@ -19,6 +19,12 @@ import Testing
         #expect(throws: (any Error).self) { _ = try SluiceCommand.parseAsRoot(["json", "lint"]) }
     }
 
+    @Test func lintHelp() {
+        let help = JSONCommand.Lint.helpMessage(columns: 100)
+        #expect(help.contains("USAGE: lint <files> ... [--lines]"))
+        #expect(help.contains("Treat every file as JSON lines (one document per line)."))
+    }
+
     @Test func lintReportsOkOrWhere() throws {
         let good = try Self.temporaryFile("good.json", #"{"a": [1, 2.5, "x"]}"#)
         let bad = try Self.temporaryFile("bad.json", "{\n  \"a\": 1,\n  \"a\": 2\n}")

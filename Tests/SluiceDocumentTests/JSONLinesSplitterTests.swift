@@ -36,6 +36,11 @@ import Testing
         // At the limit exactly, with or without a CR.
         #expect(try Self.split("1234567890123456\r\n", chunkBytes: 5, lineBytesMax: 16).map(\.0) == ["1234567890123456"])
         #expect(try Self.split("1234567890123456", chunkBytes: 5, lineBytesMax: 16).map(\.0) == ["1234567890123456"])
+        // Regression: a buffer ending right after the CR of a line at the limit.
+        #expect(try Self.split("1234567890123456\r\n[1]\n", chunkBytes: 17, lineBytesMax: 16).map(\.0) == ["1234567890123456", "[1]"])
+        #expect(throws: JSONLinesError.lineTooLong(line: 1, limitBytes: 16)) {
+            try Self.split("12345678901234567\n", chunkBytes: 17, lineBytesMax: 16)
+        }
         #expect(throws: JSONLinesError.self) { try Self.split("12345678901234567", chunkBytes: 100, lineBytesMax: 16) }
     }
 
