@@ -28,7 +28,7 @@ public struct DocumentBuilder {
     private var firstError: DocumentBuilderError? = nil
 
     public init(depthMax: Int = JSONParser.depthMaxDefault) {
-        precondition(depthMax >= 1, "depthMax must be at least 1")
+        precondition(depthMax >= 1 && depthMax <= JSONParser.depthMaxLimit, "depthMax must be in 1...\(JSONParser.depthMaxLimit)")
         self.depthMax = depthMax
         self.scratch = TapeScratch()
     }

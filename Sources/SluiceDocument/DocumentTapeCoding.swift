@@ -49,6 +49,7 @@ extension Document {
 
     /// Reads a tape written by `tapeBytes`, checking all of its invariants.
     public init(tapeBytes bytes: UnsafeRawBufferPointer, depthMax: Int = JSONParser.depthMaxDefault) throws(TapeDecodingError) {
+        precondition(depthMax >= 1 && depthMax <= JSONParser.depthMaxLimit, "depthMax must be in 1...\(JSONParser.depthMaxLimit)")
         guard bytes.count >= Self.tapeHeaderBytes else { throw TapeDecodingError(offset: 0, message: "shorter than the 16-byte header") }
         guard bytes[0..<4].elementsEqual(Self.tapeMagic) else { throw TapeDecodingError(offset: 0, message: "not a tape (bad magic)") }
         let entryCount = Int(readLittleEndian(bytes, 4, as: UInt32.self))

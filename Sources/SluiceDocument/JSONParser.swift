@@ -16,13 +16,17 @@ public struct JSONParser {
     /// limit bounds the container stack and every recursive walk over a document.
     public static let depthMaxDefault = 256
 
+    /// The largest `depthMax` a caller may choose: walks over a document (comparison, hashing,
+    /// `jsonValue`) recurse once per level, and 1,024 levels stay far inside a thread's stack.
+    public static let depthMaxLimit = 1024
+
     /// Containers may nest this deep; one more is an error.
     public let depthMax: Int
 
     private var scratch: TapeScratch
 
     public init(depthMax: Int = JSONParser.depthMaxDefault) {
-        precondition(depthMax >= 1, "depthMax must be at least 1")
+        precondition(depthMax >= 1 && depthMax <= JSONParser.depthMaxLimit, "depthMax must be in 1...\(JSONParser.depthMaxLimit)")
         self.depthMax = depthMax
         self.scratch = TapeScratch()
     }
