@@ -51,16 +51,65 @@ public struct KeyExtractor: Sendable, Hashable {
         }
     }
 
+    /// The tape index of pointer `component` in a tape, or nil if missing. Walks the tape
+    /// directly (no `Node`s, no reference counting).
+    @inline(__always)
+    func entryIndex(_ component: Int, _ entries: UnsafePointer<TapeEntry>, _ strings: UnsafeRawPointer) -> Int? {
+        var index = 0
+        for token in tokens[component] {
+            let entry = entries[index]
+            switch entry.tag {
+            case .object:
+                let found: Int? = token.name.withUnsafeBytes { name in
+                    var position = index + 1
+                    for _ in 0..<entry.count {
+                        let key = entries[position]
+                        let order = compareBytes(strings + Int(truncatingIfNeeded: key.payload), key.count,
+                                                 name.baseAddress ?? strings, name.count)
+                        if order == 0 { return position + 1 }
+                        if order > 0 { return nil }
+                        position += 1 + entries[position + 1].span
+                    }
+                    return nil
+                }
+                guard let found else { return nil }
+                index = found
+            case .array:
+                guard let element = token.index, element < entry.count else { return nil }
+                var position = index + 1
+                for _ in 0..<element { position += entries[position].span }
+                index = position
+            default:
+                return nil
+            }
+        }
+        return index
+    }
+
     /// Appends the packed key of `document` (PackedKey.swift) to `output`.
     public func pack(_ document: Document, into output: inout [UInt8]) {
-        let root = document.root
-        for component in 0..<pointers.count {
-            if let node = node(component, in: root) {
-                PackedKey.append(node, to: &output)
-            } else if let value = defaults[component] {
-                PackedKey.append(value, to: &output)
-            } else {
-                output.append(PackedKey.nullCode)
+        document.storage.withTape { entries, strings in
+            // Safety: indices come from walking a valid tape.
+            for component in 0..<tokens.count {
+                if let index = entryIndex(component, entries, strings) {
+                    let entry = entries[index]
+                    switch entry.tag {
+                    case .null: output.append(PackedKey.nullCode)
+                    case .false: output.append(PackedKey.falseCode)
+                    case .true: output.append(PackedKey.trueCode)
+                    case .int, .uint, .double: PackedKey.append(TupleElement(number: tapeNumber(entry)), to: &output)
+                    case .string:
+                        PackedKey.appendEscaped(code: PackedKey.stringCode,
+                                                UnsafeRawBufferPointer(start: strings + Int(truncatingIfNeeded: entry.payload), count: entry.count),
+                                                to: &output)
+                    case .array, .object:
+                        PackedKey.append(Node(storage: document.storage, index: index), to: &output)
+                    }
+                } else if let value = defaults[component] {
+                    PackedKey.append(value, to: &output)
+                } else {
+                    output.append(PackedKey.nullCode)
+                }
             }
         }
     }

@@ -20,6 +20,11 @@
 // a positive 8-byte integer, 0x1C); a double that is integral and fits Int64 or UInt64 packs
 // as that integer (so `20` and `20.0`, which are semantically equal, pack alike; -0.0 packs
 // as 0); other doubles as doubles; arrays and objects as bytes holding their canonical JSON.
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// One element of a tuple.
 public enum TupleElement: Sendable {
@@ -217,7 +222,13 @@ public enum PackedKey {
     static func appendEscaped(code: UInt8, _ bytes: UnsafeRawBufferPointer, to output: inout [UInt8]) {
         output.append(code)
         var runStart = 0
-        for index in 0..<bytes.count where bytes[index] == 0 {
+        guard let base = bytes.baseAddress else {
+            output.append(0x00)
+            return
+        }
+        // Safety: memchr reads only inside `bytes`.
+        while runStart < bytes.count, let found = memchr(base + runStart, 0, bytes.count - runStart) {
+            let index = UnsafeRawPointer(found) - base
             output.append(contentsOf: UnsafeRawBufferPointer(rebasing: bytes[runStart...index]))
             output.append(0xFF)
             runStart = index + 1

@@ -27,4 +27,22 @@ import Testing
         let document = try Document(parsing: #"{"tags":["a","b"]}"#)
         #expect(key.extract(document) == ["b", .null])
     }
+
+    /// Seeded: the tape walk of `pack` agrees with resolving nodes and packing their elements.
+    @Test func packAgreesWithNodeByNodePacking() throws {
+        var random = RandomJSON(seed: 61)
+        let pointers: [JSONPointer] = ["", "/a", "/0", "/1/a", "/b/0", "/~0", "/é", "/a/b/c"]
+        for _ in 0..<300 {
+            var value = random.value()
+            if random.below(2) == 0 { value = ["a": random.value(), "b": [random.scalar()], "é": random.scalar()] }
+            let document = try Document(value)
+            let chosen = (0..<(1 + random.below(3))).map { _ in pointers[random.below(pointers.count)] }
+            let key = KeyExtractor(pointers: chosen)
+            var expected: [UInt8] = []
+            for pointer in chosen {
+                if let node = document[pointer: pointer] { PackedKey.append(TupleElement(node), to: &expected) } else { expected.append(0) }
+            }
+            #expect(key.packed(document) == expected, "\(value) at \(chosen)")
+        }
+    }
 }
