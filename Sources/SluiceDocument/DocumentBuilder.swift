@@ -296,6 +296,21 @@ public struct DocumentBuilder {
     }
 }
 
+extension Document {
+    /// A new document holding a copy of `node`'s value (and only what it needs of the string
+    /// area), for example a nested object kept after its document is dropped.
+    public init(copying node: Node) {
+        var builder = DocumentBuilder(depthMax: JSONParser.depthMaxLimit)
+        builder.copy(node)
+        do {
+            self = try builder.finish()
+        } catch {
+            // A node of a valid tape is valid, and no tape is deeper than depthMaxLimit.
+            preconditionFailure("copying a valid node failed: \(error)")
+        }
+    }
+}
+
 /// A fault in the data given to a `DocumentBuilder`, at the JSON pointer of the first one.
 public struct DocumentBuilderError: Error, Sendable, Equatable, CustomStringConvertible {
     public enum Reason: Sendable, Equatable {

@@ -29,6 +29,9 @@ import Testing
         let merged = try builder.finish()
         #expect(merged.description == #"{"customer":{"name":"Ann","tags":["a","b"]},"note":"hi","total":7}"#)
         #expect(merged["customer"] == left["customer"])
+        let customer = Document(copying: left["customer"]!)
+        #expect(customer.description == #"{"name":"Ann","tags":["a","b"]}"#)
+        #expect(customer.stringByteCount == "nametagsAnnab".utf8.count)
         // Copying the whole root.
         var copier = DocumentBuilder()
         copier.copy(left.root)
