@@ -349,9 +349,23 @@ final class TapeScratch {
     /// The finished tape as an owned `Document`.
     func makeDocument() -> Document {
         assert(writer.depth == 0)
-        let storage = TapeStorage.make(
-            entries: UnsafeBufferPointer(start: writer.entries, count: writer.entryCount),
-            strings: UnsafeRawBufferPointer(start: writer.strings, count: writer.stringCount))
-        return Document(storage: storage)
+        let entries = UnsafeBufferPointer(start: writer.entries, count: writer.entryCount)
+        let strings = UnsafeRawBufferPointer(start: writer.strings, count: writer.stringCount)
+        // Debug builds check every tape the parser and builder make against the invariants the
+        // tape decoder enforces (sorted unique names, spans, UTF-8, canonical numbers).
+        assert(Result { () throws(TapeDecodingError) in
+            try validateTape(entries, strings, depthMax: JSONParser.depthMaxLimit)
+        }.mapError { error in
+            assertionFailure("invalid tape: \(error)")
+            return error
+        }.isSuccess)
+        return Document(storage: TapeStorage.make(entries: entries, strings: strings))
+    }
+}
+
+extension Result {
+    var isSuccess: Bool {
+        if case .success = self { return true }
+        return false
     }
 }
