@@ -8,7 +8,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # Debian packages the build and the test suite need (system libraries, compression CLIs).
 APT_PACKAGES := pkg-config liblz4-dev libzstd-dev libxxhash-dev libssl-dev libsqlite3-dev lz4 zstd
 
-.PHONY: all deps build release test quickstart clean bench bench-quick torture fuzz
+.PHONY: all deps build release test quickstart clean bench bench-quick torture fuzz fuzz-json
 
 all: build
 
@@ -50,3 +50,15 @@ bench: release
 
 bench-quick: release
 	python3 Benchmarks/compare.py --bin "$$($(SWIFT) build -c release --show-bin-path)" --size quick --runs $(BENCH_RUNS)
+
+# libFuzzer over SluiceDocument's parser (Fuzz/JSONParserFuzz.swift), outside SwiftPM so the
+# normal build never needs -sanitize=fuzzer. FUZZ_SECONDS bounds the run; the corpus starts
+# from JSONTestSuite's y_ files and a few workload documents.
+FUZZ_SECONDS ?= 300
+fuzz-json:
+	mkdir -p .build/fuzz/corpus-json
+	swiftc -O -parse-as-library -sanitize=fuzzer,address -module-name SluiceDocument \
+	  Sources/SluiceDocument/*.swift Fuzz/JSONParserFuzz.swift -o .build/fuzz/json-parser-fuzz
+	-cp ../shared/conformance/json-parsing/y_*.json .build/fuzz/corpus-json/ 2>/dev/null
+	$(SWIFT) run -c release sluice workload generate --documents 1 --keys 1 > .build/fuzz/corpus-json/workload.json
+	.build/fuzz/json-parser-fuzz -max_total_time=$(FUZZ_SECONDS) -max_len=4096 .build/fuzz/corpus-json

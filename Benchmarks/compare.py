@@ -112,6 +112,37 @@ PAIRS: list[Pair] = [
         peer=None,
         note="input generator speed; no peer",
     ),
+    # SluiceDocument (docs/document.md): both sides read the same workload file.
+    Pair(
+        figure="json.parse",
+        metric="mb_per_s",
+        sluice=lambda c: [c.sluice_bench, "json.parse", *c.workload_args(), "--input", str(c.workload_path)],
+        peer=lambda c: [sys.executable, str(PEERS / "orjson_peer.py"), "parse", str(c.workload_path)],
+        peer_name="orjson.loads",
+        target_ratio=2.0,
+        extra_metrics=["validate_mb_per_s"],
+    ),
+    Pair(
+        figure="json.serialize",
+        metric="mb_per_s",
+        sluice=lambda c: [c.sluice_bench, "json.serialize", *c.workload_args(), "--input", str(c.workload_path)],
+        peer=lambda c: [sys.executable, str(PEERS / "orjson_peer.py"), "serialize", str(c.workload_path)],
+        peer_name="orjson.dumps",
+    ),
+    Pair(
+        figure="json.key",
+        metric="docs_per_s",
+        sluice=lambda c: [c.sluice_bench, "json.key", *c.workload_args(), "--input", str(c.workload_path)],
+        peer=None,
+        note="extract [/customer/cid, /id] and pack; no peer",
+    ),
+    Pair(
+        figure="json.tape",
+        metric="mb_per_s",
+        sluice=lambda c: [c.sluice_bench, "json.tape", *c.workload_args(), "--input", str(c.workload_path)],
+        peer=None,
+        note="tape bytes out and back in (validated), as a spill would; no peer",
+    ),
 ]
 
 
