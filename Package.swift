@@ -23,6 +23,7 @@ let package = Package(
         .executable(name: "sluice", targets: ["sluice"]),
         .library(name: "SluiceJournal", targets: ["SluiceJournal"]),
         .library(name: "SluiceDocument", targets: ["SluiceDocument"]),
+        .library(name: "SluiceSchema", targets: ["SluiceSchema"]),
         .library(name: "SluiceMessage", targets: ["SluiceMessage"]),
         .library(name: "SluiceCatalog", targets: ["SluiceCatalog"]),
         .library(name: "SluiceWorkload", targets: ["SluiceWorkload"]),
@@ -62,6 +63,9 @@ let package = Package(
         // Document pillar: JSON parse/serialize, document model, pointers, ordering, packed keys.
         .target(name: "SluiceDocument", swiftSettings: strict),
 
+        // JSON Schema 2020-12: compile, validate, annotations (docs/schema.md).
+        .target(name: "SluiceSchema", dependencies: ["SluiceDocument"], swiftSettings: strict),
+
         // Commands as a library, testable in-process.
         .target(
             name: "SluiceCLI",
@@ -91,6 +95,7 @@ let package = Package(
         .testTarget(name: "SluiceMessageTests", dependencies: ["SluiceMessage", "SluiceWorkload"], swiftSettings: strict),
         .testTarget(name: "SluiceCatalogTests", dependencies: ["SluiceCatalog"], swiftSettings: strict),
         .testTarget(name: "SluiceSQLiteTests", dependencies: ["SluiceSQLite"], swiftSettings: strict),
+        .testTarget(name: "SluiceSchemaTests", dependencies: ["SluiceSchema", "SluiceWorkload"], swiftSettings: strict),
         .testTarget(name: "SluiceCLITests", dependencies: ["SluiceCLI"], swiftSettings: strict),
         .testTarget(name: "SluiceBenchTests", dependencies: ["SluiceBench", "SluiceWorkload"], swiftSettings: strict),
     ],

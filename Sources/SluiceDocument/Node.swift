@@ -22,6 +22,10 @@ public struct Node: @unchecked Sendable {  // immutable tape, see Document
     /// The document this node belongs to.
     public var document: Document { Document(storage: storage) }
 
+    /// Index of this value's entry in its document's tape (pre-order, the root is 0). Stable for
+    /// the document's life: validation annotations (SluiceSchema) name locations by it.
+    @inlinable public var tapeIndex: Int { index }
+
     /// Number of tape entries this value spans (1 for a scalar).
     public var entrySpan: Int { entry.span }
 
