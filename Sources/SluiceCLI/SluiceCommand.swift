@@ -13,6 +13,7 @@ public struct SluiceCommand: AsyncParsableCommand {
         abstract: "An embedded stream-processing engine with a durable log.",
         subcommands: [
             WorkloadCommand.self,
+            JournalsCommand.self,
         ])
 
     public init() {}

@@ -20,9 +20,13 @@ public final class Journal: Sendable {
     /// The largest append, in bytes. 64 MiB: an append is buffered whole by its caller and
     /// written as one spool record; this bounds that memory and a reader's largest chunk.
     public static let appendBytesMax = 64 << 20
-    /// Rolled spools waiting to be sealed before appends wait (backpressure). 2: sealing one
-    /// while the next fills keeps compression off the append path, and bounds unsealed bytes.
-    static let sealBacklogMax = 2
+    /// Bytes of rolled spools waiting for their seal beyond which appends wait (backpressure).
+    /// 1 GiB: sealing (compression) runs beside appends, so a burst of up to ~1 GiB is taken at
+    /// disk speed while sealing catches up; sustained appends are held to the sealing rate, and
+    /// unsealed spools never take more than this much extra disk.
+    static let sealBacklogBytesMaxDefault: Int64 = 1 << 30
+    /// This journal's backlog limit (tests lower it).
+    let sealBacklogBytesMax: Int64
 
     public let name: JournalName
     /// The journal's `@journal` directory.
@@ -57,11 +61,16 @@ public final class Journal: Sendable {
         var failure: JournalError?
         var sealFailure: JournalError?
         var closed = false
+
+        /// Bytes of rolled spools waiting for their seal.
+        var sealBacklogBytes: Int64 { rolledSpools.reduce(0) { $0 + $1.lengthBytes } }
     }
 
     init(name: JournalName, directory: String, spec: JournalSpec, isReadOnly: Bool, recoveryReport: RecoveryReport,
          fileSystem: any FileSystem, store: any FragmentStore, clock: any JournalClock, lock: (any FileLock)?,
-         activeSpool: Spool?, rolledSpools: [Spool], index: FragmentIndex, head: Int64) {
+         activeSpool: Spool?, rolledSpools: [Spool], index: FragmentIndex, head: Int64,
+         sealBacklogBytesMax: Int64 = Journal.sealBacklogBytesMaxDefault) {
+        self.sealBacklogBytesMax = sealBacklogBytesMax
         self.name = name
         self.directory = directory
         self.spec = spec
@@ -170,31 +179,36 @@ public final class Journal: Sendable {
     func waitForSealBacklog() async throws {
         while true {
             let full = state.withLock { state -> Bool in
-                state.sealFailure == nil && state.rolledSpools.count >= Self.sealBacklogMax
+                state.sealFailure == nil && state.sealBacklogBytes >= sealBacklogBytesMax
             }
             if !full { break }
             await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
                 let wait = state.withLock { state -> Bool in
-                    guard state.sealFailure == nil, state.rolledSpools.count >= Self.sealBacklogMax else { return false }
+                    guard state.sealFailure == nil, state.sealBacklogBytes >= sealBacklogBytesMax else { return false }
                     state.backlogWaiters.append(continuation)
                     return true
                 }
                 if !wait { continuation.resume() }
             }
         }
-        if let failure = state.withLock({ state in state.rolledSpools.count >= Self.sealBacklogMax ? state.sealFailure : nil }) {
+        if let failure = state.withLock({ state in state.sealBacklogBytes >= sealBacklogBytesMax ? state.sealFailure : nil }) {
             throw failure
         }
     }
 
     // MARK: - Retention
 
-    /// Drops the sealed fragments retention selects (`Retention`); returns them.
+    /// Drops the sealed fragments retention selects (`Retention`) and returns them. The
+    /// arguments override the spec's retention for this call.
     @discardableResult
-    public func prune() throws -> [SealedFragment] {
+    public func prune(retentionBytes: Int64? = nil, retentionAgeSeconds: Int64? = nil) throws -> [SealedFragment] {
         guard !isReadOnly else { throw JournalError.readOnly(name: name.rawValue, operation: "prune") }
+        var policy = spec
+        if let retentionBytes { policy.retentionBytes = retentionBytes }
+        if let retentionAgeSeconds { policy.retentionAgeSeconds = retentionAgeSeconds }
+        try policy.validate()
         let (fragments, head) = state.withLock { ($0.index.fragments, $0.committedEnd) }
-        let victims = Retention.fragmentsToDrop(fragments, head: head, spec: spec,
+        let victims = Retention.fragmentsToDrop(fragments, head: head, spec: policy,
                                                 nowNanoseconds: clock.wallClockNanoseconds())
         for fragment in victims {
             // Out of the index first: a reader that already opened the file keeps reading it.

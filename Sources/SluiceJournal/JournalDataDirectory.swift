@@ -23,6 +23,8 @@ public struct JournalDataDirectory: Sendable {
     public let path: String
     public let fileSystem: any FileSystem
     public let clock: any JournalClock
+    /// Passed to the journals opened here (tests lower it to exercise backpressure).
+    var sealBacklogBytesMax = Journal.sealBacklogBytesMaxDefault
 
     /// The entry that holds a journal's files, inside its name's folder.
     public static let journalEntryName = "@journal"
@@ -112,7 +114,7 @@ public struct JournalDataDirectory: Sendable {
             throw JournalError.journalNotFound(name: name.rawValue, dataDirectory: path)
         }
         return try JournalRecovery.open(name: name, directory: directory, spec: stored, readOnly: readOnly,
-                                        fileSystem: fileSystem, clock: clock)
+                                        fileSystem: fileSystem, clock: clock, sealBacklogBytesMax: sealBacklogBytesMax)
     }
 
     /// The stored spec of the journal in `directory`, or nil when there is none.

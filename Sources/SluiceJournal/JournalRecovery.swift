@@ -11,7 +11,7 @@
 ///    durable before any reader can see them.
 enum JournalRecovery {
     static func open(name: JournalName, directory: String, spec: JournalSpec, readOnly: Bool,
-                     fileSystem: any FileSystem, clock: any JournalClock) throws -> Journal {
+                     fileSystem: any FileSystem, clock: any JournalClock, sealBacklogBytesMax: Int64) throws -> Journal {
         var report = RecoveryReport()
         var lock: (any FileLock)?
         if !readOnly {
@@ -88,7 +88,7 @@ enum JournalRecovery {
         let head = active?.end ?? rolled.last?.end ?? index.end ?? 0
         return Journal(name: name, directory: directory, spec: spec, isReadOnly: readOnly, recoveryReport: report,
                        fileSystem: fileSystem, store: store, clock: clock, lock: lock, activeSpool: active,
-                       rolledSpools: rolled, index: index, head: head)
+                       rolledSpools: rolled, index: index, head: head, sealBacklogBytesMax: sealBacklogBytesMax)
     }
 
     /// True when the index's fragments hold all of `[begin, end)`.
