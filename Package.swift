@@ -72,6 +72,10 @@ let package = Package(
             ],
             swiftSettings: strict),
 
+        // Crash-test helper: appends until SIGKILLed, acknowledging each append (CrashTests).
+        .executableTarget(
+            name: "sluice-torture", dependencies: ["SluiceJournal", "SluiceWorkload"], swiftSettings: strict),
+
         .testTarget(name: "SluiceWorkloadTests", dependencies: ["SluiceWorkload"], swiftSettings: strict),
         .testTarget(name: "SluiceJournalTests", dependencies: ["SluiceJournal", "SluiceWorkload"], swiftSettings: strict),
         .testTarget(name: "SluiceDocumentTests", dependencies: ["SluiceDocument", "SluiceWorkload"], swiftSettings: strict),
