@@ -16,6 +16,8 @@ struct SpoolCursor {
 
     /// Up to about `maxBytes` payload bytes from `offset` (at least one record's worth), stopping
     /// before `limit`. `offset` and `limit` lie within the spool and below the committed head.
+    /// A defective record ends the read before it: its error is thrown once no checked bytes
+    /// precede it.
     mutating func read(from offset: Int64, limit: Int64, maxBytes: Int) throws -> [UInt8] {
         precondition(offset < limit, "empty spool read")
         guard let first = spool.locate(offset), let last = spool.locate(limit - 1) else {
@@ -36,7 +38,7 @@ struct SpoolCursor {
             }
             recordBytesPending = 0
             var consumed = 0
-            try window.withUnsafeBytes { raw in
+            do { try window.withUnsafeBytes { raw in
                 let buffer = UnsafeRawBufferPointer(rebasing: raw[0..<available])
                 while consumed < available, output.count < maxBytes, expectedBegin < limit {
                     let recordPosition = position + Int64(consumed)
@@ -71,6 +73,8 @@ struct SpoolCursor {
                     consumed += recordBytes
                     expectedBegin = header.end
                 }
+            } } catch where !output.isEmpty {
+                return output  // hand out the records checked so far; the next read meets the error
             }
             if consumed == 0 && recordBytesPending == 0 {
                 throw corrupt(position, expectedBegin, "no record could be read")
