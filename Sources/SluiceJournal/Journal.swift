@@ -167,7 +167,7 @@ public final class Journal: Sendable {
         } catch {
             let failure = error as? JournalError ?? .journalFailed(name: name.rawValue, reason: "\(error)")
             let waiters = state.withLock { state in
-                state.sealFailure = failure
+                if state.sealFailure == nil { state.sealFailure = failure }  // the first cause is the telling one
                 defer { state.backlogWaiters = [] }
                 return state.backlogWaiters
             }

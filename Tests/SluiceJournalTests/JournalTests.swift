@@ -273,3 +273,65 @@ import Testing
         await again.close()
     }
 }
+
+@Suite struct JournalFailureTests {
+    /// Fails every open of a `.tmp` path (seal temporaries), like a full disk would.
+    final class NoTemporariesFileSystem: FileSystem {
+        let base = PosixFileSystem()
+        func createDirectory(atPath path: String) throws { try base.createDirectory(atPath: path) }
+        func contentsOfDirectory(atPath path: String) throws -> [DirectoryEntry] { try base.contentsOfDirectory(atPath: path) }
+        func status(atPath path: String) throws -> FileStatus? { try base.status(atPath: path) }
+        func openFile(atPath path: String, mode: FileOpenMode) throws -> any OpenFile {
+            if path.hasSuffix(".tmp") && !path.hasSuffix("spec.json.tmp") {
+                throw JournalError.io(operation: "open", path: path, errorNumber: ENOSPC)
+            }
+            return try base.openFile(atPath: path, mode: mode)
+        }
+        func rename(atPath source: String, toPath destination: String) throws { try base.rename(atPath: source, toPath: destination) }
+        func removeFile(atPath path: String) throws { try base.removeFile(atPath: path) }
+        func synchronizeDirectory(atPath path: String) throws { try base.synchronizeDirectory(atPath: path) }
+        func lockExclusively(atPath path: String) throws -> (any FileLock)? { try base.lockExclusively(atPath: path) }
+    }
+
+    @Test func aFailedSealIsReportedAndStopsAppendsOnceTheBacklogIsFull() async throws {
+        let temporary = TemporaryDirectory("seal-failure")
+        defer { temporary.remove() }
+        var directory = JournalDataDirectory(path: temporary.path, fileSystem: NoTemporariesFileSystem())
+        directory.sealBacklogBytesMax = 4096
+        let journal = try directory.open(JournalName("test/full"), createWith: testSpec(fragmentLengthBytes: 1024))
+        let temporaryPath = journal.directory + "/fragments/0000000000000000-0000000000000bb8.zst.tmp"
+        try await journal.append(seededBytes(count: 3000, seed: 1))
+        await #expect(throws: JournalError.io(operation: "open", path: temporaryPath, errorNumber: ENOSPC)) {
+            try await journal.seal()
+        }
+        #expect(journal.sealFailure != nil)
+        // The rolled spool is still readable; appends go on until the backlog is full.
+        try await journal.append(seededBytes(count: 2000, seed: 2))
+        try await journal.append(seededBytes(count: 10, seed: 3))  // rolls: backlog 5000 bytes > 4096
+        await #expect(throws: JournalError.io(operation: "open", path: temporaryPath, errorNumber: ENOSPC)) {
+            try await journal.append([1])
+        }
+        #expect(try await readAll(journal).bytes == seededBytes(count: 3000, seed: 1) + seededBytes(count: 2000, seed: 2)
+                + seededBytes(count: 10, seed: 3))
+        await journal.close()
+    }
+
+    @Test func groupCommitDelayGathersAppends() async throws {
+        let temporary = TemporaryDirectory("delay")
+        defer { temporary.remove() }
+        let fileSystem = CountingFileSystem()
+        let directory = JournalDataDirectory(path: temporary.path, fileSystem: fileSystem)
+        var spec = testSpec(fragmentLengthBytes: 64 << 20)
+        spec.groupCommitDelayMicroseconds = 20_000
+        let journal = try directory.open(JournalName("test/delay"), createWith: spec)
+        let before = fileSystem.syncs.load(ordering: .relaxed)
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for index in 0..<100 { group.addTask { try await journal.append(seededBytes(count: 10, seed: UInt64(index))) } }
+            try await group.waitForAll()
+        }
+        let syncs = fileSystem.syncs.load(ordering: .relaxed) - before
+        #expect(syncs >= 1 && syncs <= 10, "\(syncs) fdatasyncs for 100 appends with a 20 ms gathering delay")
+        #expect(journal.head == 1000)
+        await journal.close()
+    }
+}
