@@ -80,7 +80,7 @@ let package = Package(
         .testTarget(name: "SluiceJournalTests", dependencies: ["SluiceJournal", "SluiceWorkload"], swiftSettings: strict),
         .testTarget(name: "SluiceDocumentTests", dependencies: ["SluiceDocument", "SluiceWorkload"], swiftSettings: strict),
         .testTarget(name: "SluiceCLITests", dependencies: ["SluiceCLI"], swiftSettings: strict),
-        .testTarget(name: "SluiceBenchTests", dependencies: ["SluiceBench", "SluiceWorkload"], swiftSettings: strict),
+        .testTarget(name: "SluiceBenchTests", dependencies: ["SluiceBench", "SluiceJournal", "SluiceWorkload"], swiftSettings: strict),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// Opening a journal: rebuild its state from the files, repairing what a crash left.
 ///
 /// 1. Take the journal's lock (writable only).
@@ -15,10 +21,7 @@ enum JournalRecovery {
         var report = RecoveryReport()
         var lock: (any FileLock)?
         if !readOnly {
-            guard let held = try fileSystem.lockExclusively(atPath: directory + "/lock") else {
-                throw JournalError.journalLocked(name: name.rawValue, lockPath: directory + "/lock")
-            }
-            lock = held
+            lock = try acquireLock(directory + "/lock", name: name, fileSystem: fileSystem)
         }
         let store = LocalFragmentStore(directory: directory + "/fragments", fileSystem: fileSystem)
         if !readOnly {
@@ -89,6 +92,20 @@ enum JournalRecovery {
         return Journal(name: name, directory: directory, spec: spec, isReadOnly: readOnly, recoveryReport: report,
                        fileSystem: fileSystem, store: store, clock: clock, lock: lock, activeSpool: active,
                        rolledSpools: rolled, index: index, head: head, sealBacklogBytesMax: sealBacklogBytesMax)
+    }
+
+    /// How long opening waits for a held lock. A lock can be held for a moment by a process that
+    /// was forked (to start some other program) while the lock's file was open, until it execs;
+    /// 500 ms outlasts that, and a journal really open elsewhere still fails fast enough.
+    static let lockWaitMilliseconds = 500
+
+    private static func acquireLock(_ path: String, name: JournalName, fileSystem: any FileSystem) throws -> any FileLock {
+        let deadline = ContinuousClock.now + .milliseconds(lockWaitMilliseconds)
+        while true {
+            if let held = try fileSystem.lockExclusively(atPath: path) { return held }
+            guard ContinuousClock.now < deadline else { throw JournalError.journalLocked(name: name.rawValue, lockPath: path) }
+            usleep(5_000)
+        }
     }
 
     /// True when the index's fragments hold all of `[begin, end)`.

@@ -247,7 +247,7 @@ import Testing
         try await byAge.seal()
         try await byAge.append([4])
         #expect(try byAge.prune().isEmpty)
-        clock.advance(seconds: 3601)
+        clock.advance(seconds: 7200)  // the seal's file time is real time: leave room for a slow test machine
         #expect(try byAge.prune().map { [$0.begin, $0.end] } == [[0, 3]])
         #expect(byAge.fragments.isEmpty && byAge.head == 4)
         let ageRead = try await readAll(byAge)
