@@ -30,12 +30,15 @@ struct JournalAppend: AsyncParsableCommand {
     @Option(help: "Fragment length target in bytes.")
     var fragmentBytes: Int64 = JournalSpec().fragmentLengthBytes
 
+    @Flag(inversion: .prefixedNo, help: "Run once untimed first (as the dd peer does).")
+    var warmup = true
+
     func run() async throws {
         guard let policy = FsyncPolicy(rawValue: fsync) else { throw ValidationError("--fsync: always, group or none") }
         let result = try await JournalBenchmarks.append(
             workload.spec, directory: work.workDir + "/journal-append", codec: FragmentCodec(parsing: codec),
             fsyncPolicy: policy, batchBytes: batchBytes, inFlight: inFlight,
-            fragmentLengthBytes: fragmentBytes)
+            fragmentLengthBytes: fragmentBytes, warmup: warmup)
         print(result.jsonLine)
     }
 }
