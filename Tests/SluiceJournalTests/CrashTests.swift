@@ -10,8 +10,9 @@ import SluiceWorkload
 /// enough that kills also land while spools roll and seal.
 @Suite struct CrashTests {
     static let seed: UInt64 = 0xC4A5_11ED
-    /// Directories per policy, and kill cycles per directory: 2 × 15 × 2 = 60 kills.
-    static let directoriesPerPolicy = 15
+    /// Directories per policy, and kill cycles per directory: 2 × 15 × 2 = 60 kills by default;
+    /// `SLUICE_TORTURE_DIRECTORIES=500 swift test --filter CrashTests` runs a longer torture.
+    static let directoriesPerPolicy = ProcessInfo.processInfo.environment["SLUICE_TORTURE_DIRECTORIES"].flatMap(Int.init) ?? 15
     static let cyclesPerDirectory = 2
 
     /// The torture binary, built next to the test bundle (`make test` builds every product).
