@@ -106,9 +106,3 @@ struct SpoolRecordHeader: Sendable, Hashable {
         payload.count == Int(payloadLength) && computeChecksum(payload: payload) == checksum
     }
 }
-
-@inline(__always)
-func appendLittleEndian<T: FixedWidthInteger>(_ value: T, to out: inout [UInt8]) {
-    var little = value.littleEndian
-    withUnsafeBytes(of: &little) { out.append(contentsOf: $0) }
-}
