@@ -70,9 +70,9 @@ extension Journal {
     /// Records that everything before `target` is durable; under `always` and group commit it
     /// becomes committed (readable), and waiting appends and readers are resumed.
     func publishDurable(through target: Int64) {
-        let (appenders, readers) = state.withLock {
-            state -> ([CheckedContinuation<Void, any Error>], [CheckedContinuation<Void, Never>]) in
-            guard target > state.durableEnd else { return ([], []) }
+        let (appenders, readers, committed) = state.withLock {
+            state -> ([CheckedContinuation<Void, any Error>], [CheckedContinuation<Void, Never>], Int64?) in
+            guard target > state.durableEnd else { return ([], [], nil) }
             state.durableEnd = target
             if spec.fsyncPolicy != .none { state.committedEnd = max(state.committedEnd, target) }
             var resumed: [CheckedContinuation<Void, any Error>] = []
@@ -82,8 +82,9 @@ extension Journal {
                 resumed.append(waiter.continuation)
                 return true
             }
-            return (resumed, Self.takeHeadWaiters(&state))
+            return (resumed, Self.takeHeadWaiters(&state), committed)
         }
+        if let committed, spec.fsyncPolicy != .none { watermark?.publish(committed) }
         for appender in appenders { appender.resume() }
         for reader in readers { reader.resume() }
     }

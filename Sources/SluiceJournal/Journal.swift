@@ -39,6 +39,8 @@ public final class Journal: Sendable {
     let store: any FragmentStore
     let clock: any JournalClock
     private let lock: (any FileLock)?
+    /// The committed head for other processes (appending journals, unless the policy is `none`).
+    let watermark: CommittedWatermark?
     /// Serializes appends, rolls and close.
     let appendLock = Mutex<Void>(())
     let state: Mutex<State>
@@ -69,7 +71,8 @@ public final class Journal: Sendable {
     init(name: JournalName, directory: String, spec: JournalSpec, isReadOnly: Bool, recoveryReport: RecoveryReport,
          fileSystem: any FileSystem, store: any FragmentStore, clock: any JournalClock, lock: (any FileLock)?,
          activeSpool: Spool?, rolledSpools: [Spool], index: FragmentIndex, head: Int64,
-         sealBacklogBytesMax: Int64 = Journal.sealBacklogBytesMaxDefault) {
+         watermark: CommittedWatermark?, sealBacklogBytesMax: Int64 = Journal.sealBacklogBytesMaxDefault) {
+        self.watermark = watermark
         self.sealBacklogBytesMax = sealBacklogBytesMax
         self.name = name
         self.directory = directory

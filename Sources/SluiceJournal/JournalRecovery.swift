@@ -88,10 +88,24 @@ enum JournalRecovery {
         }
         let rolled = kept.filter { $0.lengthBytes > 0 }
         if !readOnly { report.resumedSeals = rolled.map { String($0.path.split(separator: "/").last!) } }
-        let head = active?.end ?? rolled.last?.end ?? index.end ?? 0
+        var head = active?.end ?? rolled.last?.end ?? index.end ?? 0
+        var watermark: CommittedWatermark?
+        if !readOnly {
+            watermark = try CommittedWatermark(directory: directory, fileSystem: fileSystem, head: head)
+        } else if let probe = try fileSystem.lockExclusively(atPath: directory + "/lock") {
+            // No appender: make what the files hold durable, then all of it is committed.
+            for spool in rolled + (active.map { [$0] } ?? []) where spool.lengthBytes > 0 {
+                try spool.file.synchronizeData()
+            }
+            probe.unlock()
+        } else if spec.fsyncPolicy != .none {
+            // An appender is live: show only what it has committed (written is not durable yet).
+            head = min(head, CommittedWatermark.read(directory: directory, fileSystem: fileSystem) ?? index.end ?? 0)
+        }
         return Journal(name: name, directory: directory, spec: spec, isReadOnly: readOnly, recoveryReport: report,
                        fileSystem: fileSystem, store: store, clock: clock, lock: lock, activeSpool: active,
-                       rolledSpools: rolled, index: index, head: head, sealBacklogBytesMax: sealBacklogBytesMax)
+                       rolledSpools: rolled, index: index, head: head, watermark: watermark,
+                       sealBacklogBytesMax: sealBacklogBytesMax)
     }
 
     /// How long opening waits for a held lock. A lock can be held for a moment by a process that

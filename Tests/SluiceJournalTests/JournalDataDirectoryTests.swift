@@ -21,7 +21,7 @@ import Testing
         }
         #expect(directoryEntries(temporary.path + "/journals/acme/orders").sorted() == ["@journal", "eu"])
         #expect(directoryEntries(temporary.path + "/journals/acme/orders/@journal") == [
-            "fragments", "lock", "spec.json", "spool-0000000000000000.spool"])
+            "committed", "fragments", "lock", "spec.json", "spool-0000000000000000.spool"])
     }
 
     @Test func missingDataDirectoryListsNothing() throws {

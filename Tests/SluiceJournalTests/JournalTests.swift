@@ -272,6 +272,30 @@ import Testing
         let again = try temporary.dataDirectory.open(name)  // the lock was released
         await again.close()
     }
+
+    @Test func otherProcessesSeeOnlyCommittedAppends() async throws {
+        let temporary = TemporaryDirectory()
+        defer { temporary.remove() }
+        let name = try JournalName("test/watermark")
+        let journal = try temporary.dataDirectory.open(name, createWith: testSpec())
+        try await journal.append(Array("committed\n".utf8))
+        // A record written to the spool but not (yet) committed, as between a write and its sync.
+        let spoolPath = try #require(journal.spools.last?.path)
+        let extra = Array("written, not synced\n".utf8)
+        let header = extra.withUnsafeBytes { SpoolRecordHeader(payload: $0, begin: 10, syncedThrough: 10) }
+        let handle = try #require(FileHandle(forUpdatingAtPath: spoolPath))
+        try handle.seekToEnd()
+        try handle.write(contentsOf: header.bytes + extra)
+        try handle.close()
+        let whileAppending = try temporary.dataDirectory.open(name, readOnly: true)
+        #expect(whileAppending.head == 10)
+        #expect(try await readAll(whileAppending).bytes == Array("committed\n".utf8))
+        #expect(CommittedWatermark.read(directory: journal.directory, fileSystem: PosixFileSystem()) == 10)
+        // Without an appender, a reader makes the files durable itself and sees everything.
+        await journal.close()
+        let afterwards = try temporary.dataDirectory.open(name, readOnly: true)
+        #expect(afterwards.head == 10 + Int64(extra.count))
+    }
 }
 
 @Suite struct JournalFailureTests {
