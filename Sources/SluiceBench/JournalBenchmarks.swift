@@ -45,7 +45,7 @@ public enum JournalBenchmarks {
     /// each side (the dd peer too) first runs once to measure both in the same state.
     public static func append(_ spec: WorkloadSpec, directory: String, codec: FragmentCodec = .zstd(level: 1),
                               fsyncPolicy: FsyncPolicy = .groupCommit, batchBytes: Int = 1 << 20,
-                              inFlight: Int = 8,
+                              inFlight: Int = 32,
                               fragmentLengthBytes: Int64 = JournalSpec().fragmentLengthBytes,
                               warmup: Bool = false) async throws -> BenchmarkResult {
         let batches = batches(spec, batchBytes: batchBytes)

@@ -68,7 +68,7 @@ struct JournalsCommand: AsyncParsableCommand {
         var expectedOffset: Int64?
 
         @Option(help: "Appends written but not yet committed, at most (pipelining).")
-        var inFlight: Int = 8
+        var inFlight: Int = 32
 
         @Flag(help: "Seal the spool after the last append.")
         var seal = false

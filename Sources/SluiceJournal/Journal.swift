@@ -13,9 +13,9 @@ import Synchronization
 ///
 /// Concurrency: appends hold `appendLock` for their write (serialized, in order); everything
 /// readers consult lives in `state`, held only briefly. Lock order: `appendLock`, then `state`,
-/// then a spool's own lock. Continuations are resumed outside the locks. Blocking work
-/// (fdatasync for group commit, sealing) runs on the journal's own dispatch queues, never on the
-/// cooperative pool's threads for long.
+/// then a spool's own lock. Continuations are resumed outside the locks. Blocking work runs off
+/// the cooperative pool: group-commit fdatasyncs on the journal's dispatch queue, sealing on its
+/// own low-priority thread (`BackgroundWorker`).
 public final class Journal: Sendable {
     /// The largest append, in bytes. 64 MiB: an append is buffered whole by its caller and
     /// written as one spool record; this bounds that memory and a reader's largest chunk.
@@ -45,7 +45,8 @@ public final class Journal: Sendable {
     let appendLock = Mutex<Void>(())
     let state: Mutex<State>
     let syncQueue: DispatchQueue
-    let sealQueue: DispatchQueue
+    /// Seals rolled spools, one at a time, at low CPU priority (writable journals only).
+    let sealer: BackgroundWorker?
 
     struct State {
         var activeSpool: Spool?
@@ -87,7 +88,7 @@ public final class Journal: Sendable {
         initial.rolledSpools = rolledSpools
         self.state = Mutex(initial)
         self.syncQueue = DispatchQueue(label: "sluice.journal.sync")
-        self.sealQueue = DispatchQueue(label: "sluice.journal.seal")
+        self.sealer = isReadOnly ? nil : BackgroundWorker(name: "sluice seal " + name.rawValue)
         if !isReadOnly {
             for spool in rolledSpools { enqueueSeal(spool) }
         }
@@ -130,7 +131,7 @@ public final class Journal: Sendable {
             try checkOpen()
             if let spool = state.withLock({ $0.activeSpool }), spool.lengthBytes > 0 { try roll(spool) }
         }
-        await barrier(sealQueue)
+        await sealer?.barrier()
         if let failure = state.withLock({ $0.sealFailure }) { throw failure }
     }
 
@@ -151,10 +152,10 @@ public final class Journal: Sendable {
     }
 
     func enqueueSeal(_ spool: Spool) {
-        sealQueue.async { [self] in sealRolled(spool) }
+        sealer?.async { [self] in sealRolled(spool) }
     }
 
-    /// Runs on `sealQueue`.
+    /// Runs on `sealer`.
     private func sealRolled(_ spool: Spool) {
         do {
             let fragment = try Sealer.seal(spool, codec: spec.codec, store: store)
@@ -238,7 +239,8 @@ public final class Journal: Sendable {
             let (spool, target) = state.withLock { ($0.activeSpool, $0.writtenEnd) }
             if let spool, (try? spool.file.synchronizeData()) != nil { publishDurable(through: target) }
             await barrier(syncQueue)
-            await barrier(sealQueue)
+            await sealer?.barrier()
+            sealer?.stop()
         }
         let waiters = state.withLock { state in
             defer { state.headWaiters = [:]; state.backlogWaiters = [] }

@@ -22,7 +22,7 @@ struct JournalAppend: AsyncParsableCommand {
     var batchBytes: Int = 1 << 20
 
     @Option(help: "Appends written ahead of their commit.")
-    var inFlight: Int = 8
+    var inFlight: Int = 32
 
     @Option(help: "fsync policy: always, group or none.")
     var fsync: String = "group"

@@ -204,11 +204,11 @@ import Testing
         try await journal.append([1])
         clock.advance(seconds: 58)  // same minute
         try await journal.append([2])
-        await journal.barrier(journal.sealQueue)
+        await journal.sealer?.barrier()
         #expect(journal.fragments.isEmpty)
         clock.advance(seconds: 2)  // next minute: the next append seals what came before
         try await journal.append([3])
-        await journal.barrier(journal.sealQueue)
+        await journal.sealer?.barrier()
         #expect(journal.fragments.map { [$0.begin, $0.end] } == [[0, 2]])
         #expect(try await readAll(journal).bytes == [1, 2, 3])
         await journal.close()
