@@ -89,6 +89,10 @@ let package = Package(
             ],
             swiftSettings: strict),
 
+        // Crash-test helper: appends until SIGKILLed, acknowledging each append (CrashTests).
+        .executableTarget(
+            name: "sluice-torture", dependencies: ["SluiceJournal", "SluiceWorkload"], swiftSettings: strict),
+
         .testTarget(name: "SluiceWorkloadTests", dependencies: ["SluiceWorkload"], swiftSettings: strict),
         .testTarget(name: "SluiceJournalTests", dependencies: ["SluiceJournal", "SluiceWorkload"], swiftSettings: strict),
         .testTarget(name: "SluiceDocumentTests", dependencies: ["SluiceDocument", "SluiceWorkload"], swiftSettings: strict),
@@ -97,7 +101,7 @@ let package = Package(
         .testTarget(name: "SluiceSQLiteTests", dependencies: ["SluiceSQLite"], swiftSettings: strict),
         .testTarget(name: "SluiceSchemaTests", dependencies: ["SluiceSchema", "SluiceWorkload"], swiftSettings: strict),
         .testTarget(name: "SluiceCLITests", dependencies: ["SluiceCLI"], swiftSettings: strict),
-        .testTarget(name: "SluiceBenchTests", dependencies: ["SluiceBench", "SluiceWorkload"], swiftSettings: strict),
+        .testTarget(name: "SluiceBenchTests", dependencies: ["SluiceBench", "SluiceJournal", "SluiceWorkload"], swiftSettings: strict),
     ],
     swiftLanguageModes: [.v6]
 )

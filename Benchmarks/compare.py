@@ -103,6 +103,34 @@ def ensure_workload(ctx: Context) -> None:
     temporary.rename(ctx.workload_path)
 
 
+def journal_peer(ctx: Context, *arguments: str) -> list[str]:
+    """The journal's peer script (Benchmarks/peers/journal_peers.py)."""
+    return [sys.executable, str(PEERS / "journal_peers.py"), *arguments]
+
+
+def journal_replay_setup(codec: str) -> Callable[[Context], None]:
+    """Creates (once) the sealed journal that both sides of a replay pair read."""
+    def setup(ctx: Context) -> None:
+        subprocess.run([ctx.sluice_bench, "journal.replay", "--prepare", "--codec", codec, "--work-dir",
+                        str(ctx.work_dir), *ctx.workload_args()], check=True, stdout=subprocess.DEVNULL)
+    return setup
+
+
+def journal_replay_pair(codec: str, extension: str, tool: str, target: float | None) -> Pair:
+    return Pair(
+        figure=f"journal.replay.{extension}",
+        metric="mb_per_s",
+        sluice=lambda c: [c.sluice_bench, "journal.replay", "--codec", codec, "--work-dir", str(c.work_dir),
+                          *c.workload_args()],
+        peer=lambda c: journal_peer(c, "decompress", "--tool", tool, "--journal-root", str(c.work_dir / "journal-replay"),
+                                    "--documents", str(c.documents), "--keys", str(c.keys)),
+        peer_name=f"{tool} -d" if tool != "cat" else "cat",
+        target_ratio=target,
+        setup=journal_replay_setup(codec),
+        note="same fragment files, read from offset 0 to /dev/null",
+    )
+
+
 # The registry of pairs. Each component adds its figures here (see docs/benchmarks.md).
 PAIRS: list[Pair] = [
     Pair(
@@ -142,6 +170,29 @@ PAIRS: list[Pair] = [
         sluice=lambda c: [c.sluice_bench, "json.tape", *c.workload_args(), "--input", str(c.workload_path)],
         peer=None,
         note="tape bytes out and back in (validated), as a spill would; no peer",
+    ),
+    Pair(
+        figure="journal.append",
+        metric="mb_per_s",
+        sluice=lambda c: [c.sluice_bench, "journal.append", "--work-dir", str(c.work_dir), *c.workload_args()],
+        peer=lambda c: journal_peer(c, "dd", "--input", str(c.workload_path), "--output", str(c.work_dir / "dd.out"),
+                                    "--documents", str(c.documents)),
+        peer_name="dd conv=fdatasync",
+        target_ratio=0.7,
+        setup=ensure_workload,
+        note="1 MiB appends, group commit, zstd:1; until every append is durable",
+        extra_metrics=["sealed_seconds"],
+    ),
+    journal_replay_pair("lz4", "lz4", "lz4", 0.8),
+    journal_replay_pair("zstd:1", "zst", "zstd", 0.8),
+    journal_replay_pair("none", "raw", "cat", None),
+    Pair(
+        figure="journal.tail",
+        metric="docs_per_s",
+        sluice=lambda c: [c.sluice_bench, "journal.tail", "--work-dir", str(c.work_dir)],
+        peer=None,
+        note="paced appends; the figures are the latencies (target: wake p99 < 1 ms)",
+        extra_metrics=["wake_p50_ms", "wake_p99_ms", "append_to_read_p50_ms", "append_to_read_p99_ms"],
     ),
 ]
 
