@@ -14,6 +14,7 @@ public struct SluiceCommand: AsyncParsableCommand {
         subcommands: [
             WorkloadCommand.self,
             JSONCommand.self,
+            SchemaCommand.self,
         ])
 
     public init() {}

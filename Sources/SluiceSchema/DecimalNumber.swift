@@ -4,7 +4,7 @@
 import SluiceDocument
 
 struct DecimalNumber: Sendable, Hashable {
-    /// Signed significand, without trailing zeros moved into the exponent.
+    /// Signed significand, with trailing zeros moved into the exponent.
     var significand: Int128
     var exponent: Int
 
@@ -63,28 +63,38 @@ struct DecimalNumber: Sendable, Hashable {
         self.init(significand: negative ? -significand : significand, exponent: exponent)
     }
 
-    /// True when `self` is an integer multiple of `divisor` (which is not zero); nil when the
-    /// exact check would overflow (the caller falls back to floating point).
+    /// True when `self` is an integer multiple of `divisor` (which is not zero), exactly:
+    /// with `self = a·10^p` and `divisor = b·10^q`, `a·10^(p−q)` must be divisible by `b`
+    /// (computed modulo `b`, so `1e308` against `0.5` needs no huge numbers). Nil only when
+    /// `b` does not fit the modular arithmetic (never for a double's 17 digits).
     func isMultiple(of divisor: DecimalNumber) -> Bool? {
         guard divisor.significand != 0 else { return nil }
         if significand == 0 { return true }
-        let common = min(exponent, divisor.exponent)
-        guard let dividend = DecimalNumber.scale(significand, by: exponent - common),
-              let scaledDivisor = DecimalNumber.scale(divisor.significand, by: divisor.exponent - common)
-        else { return nil }
-        return dividend % scaledDivisor == 0
-    }
-
-    /// `value × 10^power`, or nil on overflow.
-    private static func scale(_ value: Int128, by power: Int) -> Int128? {
-        guard power >= 0 else { return nil }
-        var result = value
-        for _ in 0..<power {
-            let (product, overflow) = result.multipliedReportingOverflow(by: 10)
-            if overflow { return nil }
-            result = product
+        let b = divisor.significand.magnitude
+        guard b <= UInt128(UInt64.max) else { return nil }
+        let a = significand.magnitude
+        let shift = exponent - divisor.exponent
+        if shift >= 0 {
+            // (a mod b) · (10^shift mod b) mod b
+            var result = a % b
+            var base = UInt128(10) % b
+            var power = shift
+            var factor: UInt128 = 1 % b
+            while power > 0 {
+                if power & 1 == 1 { factor = factor * base % b }
+                base = base * base % b
+                power >>= 1
+            }
+            result = result * factor % b
+            return result == 0
         }
-        return result
+        // a must be divisible by b·10^(−shift): first by 10^(−shift), then by b.
+        var remaining = a
+        for _ in 0..<(-shift) {
+            guard remaining % 10 == 0 else { return false }
+            remaining /= 10
+        }
+        return remaining % b == 0
     }
 }
 

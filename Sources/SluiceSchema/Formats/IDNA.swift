@@ -5,8 +5,9 @@
 // the Swift standard library: letters, digits and combining marks are valid (PVALID) unless
 // case folding changes them; the exceptions of RFC 5892 §2.6 apply first; the contextual rules
 // of Appendix A (middle dot, Greek keraia, Hebrew geresh and gershayim, katakana middle dot,
-// Arabic-Indic digits, zero width joiner and non-joiner) are checked. The bidi rule (RFC 5893)
-// is not. docs/schema.md lists this among the approximations.
+// Arabic-Indic digits, zero width joiner and non-joiner) are checked, and so is the bidi rule
+// of RFC 5893 with bidi classes approximated by Unicode blocks and general categories (the
+// standard library has no Bidi_Class). docs/schema.md lists these approximations.
 
 enum IDNA {
     /// Decodes the Punycode of an A-label's tail (after `xn--`), or nil if invalid.
@@ -72,6 +73,72 @@ enum IDNA {
         return output
     }
 
+    /// Encodes code points as Punycode (RFC 3492), the tail of an A-label; nil on overflow.
+    static func punycodeEncode(_ input: [Unicode.Scalar]) -> String? {
+        let base = 36
+        let tMin = 1
+        let tMax = 26
+        let skew = 38
+        let damp = 700
+        var n = 128
+        var delta = 0
+        var bias = 72
+        var output = ""
+        for scalar in input where scalar.isASCII { output.unicodeScalars.append(scalar) }
+        let basicCount = output.unicodeScalars.count
+        var handled = basicCount
+        if basicCount > 0 { output += "-" }
+        func digit(_ value: Int) -> Unicode.Scalar {
+            Unicode.Scalar(UInt8(value < 26 ? 0x61 + value : 0x30 + value - 26))
+        }
+        while handled < input.count {
+            let m = input.map { Int($0.value) }.filter { $0 >= n }.min()!
+            let (step, overflow) = (m - n).multipliedReportingOverflow(by: handled + 1)
+            guard !overflow else { return nil }
+            delta += step
+            n = m
+            for scalar in input {
+                let value = Int(scalar.value)
+                if value < n { delta += 1 }
+                if value == n {
+                    var q = delta
+                    var k = base
+                    while true {
+                        let t = k <= bias ? tMin : (k >= bias + tMax ? tMax : k - bias)
+                        if q < t { break }
+                        output.unicodeScalars.append(digit(t + (q - t) % (base - t)))
+                        q = (q - t) / (base - t)
+                        k += base
+                    }
+                    output.unicodeScalars.append(digit(q))
+                    // Adapt the bias.
+                    var scaled = handled == basicCount ? delta / damp : delta / 2
+                    scaled += scaled / (handled + 1)
+                    var kk = 0
+                    while scaled > ((base - tMin) * tMax) / 2 {
+                        scaled /= base - tMin
+                        kk += base
+                    }
+                    bias = kk + (base - tMin + 1) * scaled / (scaled + skew)
+                    delta = 0
+                    handled += 1
+                }
+            }
+            delta += 1
+            n += 1
+        }
+        return output
+    }
+
+    /// An A-label's tail is valid when it decodes to a valid U-label that encodes back to the
+    /// same tail (case aside).
+    static func isALabelTail(_ tail: String) -> Bool {
+        let lowered = tail.lowercased()
+        guard let decoded = punycodeDecode(lowered), !decoded.isEmpty, !decoded.allSatisfy(\.isASCII),
+              punycodeEncode(decoded) == lowered else { return false }
+        return isULabel(decoded) && bidiRuleHolds(label: decoded, domainIsBidi: isRightToLeft(decoded))
+    }
+
     /// An internationalized host name: labels separated by `.` or the ideographic full stops
     /// U+3002, U+FF0E, U+FF61; each an LDH label, an A-label or a valid U-label; at most 253
     /// bytes once encoded (approximated by the UTF-8 length of ASCII names).
@@ -84,17 +151,26 @@ enum IDNA {
                 labels[labels.count - 1].append(scalar)
             }
         }
+        var decodedLabels: [[Unicode.Scalar]] = []
+        var encodedLength = labels.count - 1
         for label in labels {
-            guard !label.isEmpty, label.count <= 63 else { return false }
+            guard !label.isEmpty else { return false }
             if label.allSatisfy(\.isASCII) {
                 var bytes = label.map { UInt8($0.value) }
                 let valid = bytes.withUnsafeMutableBytes { NetworkFormats.isLabel(UnsafeRawBufferPointer($0), 0, $0.count) }
                 guard valid else { return false }
+                encodedLength += label.count
+                let text = String(String.UnicodeScalarView(label)).lowercased()
+                decodedLabels.append(text.hasPrefix("xn--") ? (punycodeDecode(String(text.dropFirst(4))) ?? label) : label)
             } else {
-                guard isULabel(label) else { return false }
+                guard isULabel(label), let tail = punycodeEncode(label), tail.utf8.count + 4 <= 63 else { return false }
+                encodedLength += tail.utf8.count + 4
+                decodedLabels.append(label)
             }
         }
-        return true
+        guard encodedLength <= 253 else { return false }
+        let domainIsBidi = decodedLabels.contains(where: isRightToLeft)
+        return !domainIsBidi || decodedLabels.allSatisfy { bidiRuleHolds(label: $0, domainIsBidi: true) }
     }
 
     /// RFC 5891 §5.4 and RFC 5892 for one U-label.
@@ -191,6 +267,60 @@ enum IDNA {
         default:
             return false
         }
+    }
+
+    // MARK: - The bidi rule (RFC 5893 §2)
+
+    enum BidiClass { case l, r, al, en, an, es, cs, et, on, bn, nsm }
+
+    /// Bidi_Class, approximated: digits by value, right-to-left scripts by block, marks by
+    /// general category, a few ASCII separators; everything else left-to-right or neutral.
+    static func bidiClass(_ scalar: Unicode.Scalar) -> BidiClass {
+        let value = scalar.value
+        switch value {
+        case 0x30...0x39, 0x06F0...0x06F9: return .en
+        case 0x0660...0x0669, 0x066B, 0x066C: return .an
+        case 0x2B, 0x2D: return .es
+        case 0x2C, 0x2E, 0x2F, 0x3A: return .cs
+        case 0x23...0x25: return .et
+        case 0x200C, 0x200D: return .bn
+        default: break
+        }
+        let category = scalar.properties.generalCategory
+        if category == .nonspacingMark || category == .enclosingMark { return .nsm }
+        let isHebrewLike = (0x0590...0x05FF).contains(value) || (0x07C0...0x085F).contains(value) || (0xFB1D...0xFB4F).contains(value)
+            || (0x10800...0x10FFF).contains(value) || (0x1E800...0x1EDFF).contains(value)
+        let isArabicLike = (0x0600...0x07BF).contains(value) || (0x0860...0x08FF).contains(value) || (0xFB50...0xFDFF).contains(value)
+            || (0xFE70...0xFEFF).contains(value) || (0x1EE00...0x1EEFF).contains(value)
+        switch category {
+        case .uppercaseLetter, .lowercaseLetter, .titlecaseLetter, .modifierLetter, .otherLetter, .spacingMark, .letterNumber:
+            return isHebrewLike ? .r : (isArabicLike ? .al : .l)
+        default:
+            return isHebrewLike ? .r : (isArabicLike ? .al : .on)
+        }
+    }
+
+    static func isRightToLeft(_ label: [Unicode.Scalar]) -> Bool {
+        label.contains { let bidi = bidiClass($0); return bidi == .r || bidi == .al || bidi == .an }
+    }
+
+    /// The six conditions of RFC 5893 §2 for one label of a bidi domain name.
+    static func bidiRuleHolds(label: [Unicode.Scalar], domainIsBidi: Bool) -> Bool {
+        guard domainIsBidi, let first = label.first else { return true }
+        let classes = label.map(bidiClass)
+        let firstClass = bidiClass(first)
+        guard firstClass == .l || firstClass == .r || firstClass == .al else { return false }  // 1
+        var last = classes.count - 1
+        while last > 0, classes[last] == .nsm { last -= 1 }
+        if firstClass == .r || firstClass == .al {
+            let allowed: Set<BidiClass> = [.r, .al, .an, .en, .es, .cs, .et, .on, .bn, .nsm]
+            guard classes.allSatisfy(allowed.contains) else { return false }  // 2
+            guard [.r, .al, .en, .an].contains(classes[last]) else { return false }  // 3
+            return !(classes.contains(.en) && classes.contains(.an))  // 4
+        }
+        let allowed: Set<BidiClass> = [.l, .en, .es, .cs, .et, .on, .bn, .nsm]
+        guard classes.allSatisfy(allowed.contains) else { return false }  // 5
+        return classes[last] == .l || classes[last] == .en  // 6
     }
 
     private static func isGreek(_ scalar: Unicode.Scalar) -> Bool {

@@ -112,8 +112,7 @@ enum NetworkFormats {
             // Reserved LDH labels: only A-labels (`xn--`) may have hyphens in positions 3 and 4.
             guard bytes[start] | 0x20 == UInt8(ascii: "x"), bytes[start + 1] | 0x20 == UInt8(ascii: "n") else { return false }
             let encoded = String(decoding: UnsafeRawBufferPointer(rebasing: bytes[(start + 4)..<end]), as: UTF8.self)
-            guard let decoded = IDNA.punycodeDecode(encoded.lowercased()), !decoded.isEmpty else { return false }
-            return IDNA.isULabel(decoded)
+            return IDNA.isALabelTail(encoded)
         }
         return true
     }
