@@ -186,7 +186,11 @@ struct Divisor: Sendable {
 }
 
 /// The whole compiled schema.
-final class SchemaProgram: Sendable {
+///
+/// Unchecked Sendable: every property is immutable after `init`; the raw buffers (name bytes,
+/// constants' tapes) are allocated by `init`, never written after it, and freed by `deinit`,
+/// so pointers into them are valid while the program is alive (validators hold it).
+final class SchemaProgram: @unchecked Sendable {
     let nodes: [CompiledNode]
     let keywords: [Keyword]
     /// Per keyword: its name and where it is, for errors.
@@ -205,6 +209,13 @@ final class SchemaProgram: Sendable {
     let locations: [SchemaLocation]
     let root: Int32
     let formatAssertion: Bool
+
+    /// `nameBytes` and the constants' tape bytes, in one allocation owned by the program.
+    private let storage: UnsafeMutableRawBufferPointer
+    /// The start of the name bytes in `storage`.
+    let nameBase: UnsafeRawPointer
+    /// Each constant as a tape view into `storage`.
+    let constantTapes: [TapeView]
 
     init(nodes: [CompiledNode], keywords: [Keyword], keywordSites: [KeywordSite], nodeLists: [Int32],
          names: [NameEntry], nameBytes: [UInt8], dependents: [DependentEntry], patternEntries: [PatternEntry],
@@ -228,6 +239,40 @@ final class SchemaProgram: Sendable {
         self.locations = locations
         self.root = root
         self.formatAssertion = formatAssertion
+        var tapes: [[UInt8]] = []
+        for constant in constants {
+            var bytes: [UInt8] = []
+            constant.appendTapeBytes(to: &bytes)
+            tapes.append(bytes)
+        }
+        // Constants' tapes at 16-byte aligned offsets after the names.
+        var offsets: [Int] = []
+        var size = (nameBytes.count + 15) & ~15
+        for tape in tapes {
+            offsets.append(size)
+            size += (tape.count + 15) & ~15
+        }
+        storage = UnsafeMutableRawBufferPointer.allocate(byteCount: max(size, 16), alignment: 16)
+        // Safety: every copy below lands inside `storage`, sized above.
+        storage.copyBytes(from: nameBytes)
+        var views: [TapeView] = []
+        for (tape, offset) in zip(tapes, offsets) {
+            UnsafeMutableRawBufferPointer(rebasing: storage[offset..<(offset + tape.count)]).copyBytes(from: tape)
+            let entryCount = tape.count >= TapeView.headerBytes
+                ? Int(UInt32(littleEndian: storage.loadUnaligned(fromByteOffset: offset + 4, as: UInt32.self))) : 0
+            let entries = UnsafeRawPointer(storage.baseAddress! + offset + TapeView.headerBytes)
+            views.append(TapeView(entries: entries, strings: entries + 16 * entryCount, entryCount: entryCount))
+        }
+        nameBase = UnsafeRawPointer(storage.baseAddress!)
+        constantTapes = views
+    }
+
+    deinit { storage.deallocate() }
+
+    /// The UTF-8 of a name entry, in place.
+    @inline(__always)
+    func nameBuffer(_ entry: NameEntry) -> UnsafeRawBufferPointer {
+        UnsafeRawBufferPointer(start: nameBase + Int(entry.start), count: Int(entry.count))
     }
 
     /// The UTF-8 of a name entry.

@@ -1,15 +1,18 @@
-// SchemaValidator: the array keywords.
+// SchemaValidator: the array keywords. On the tape, an array's elements follow it in order,
+// each spanning its own entries.
 import SluiceDocument
 
 extension SchemaValidator {
-    mutating func evaluatePrefixItems(_ keywordIndex: Int, _ instance: Node, start: Int, count: Int, tracker: Int) -> Bool {
-        guard instance.kind == .array else { return true }
+    mutating func evaluatePrefixItems(_ keywordIndex: Int, _ tape: TapeView, _ instance: Int, start: Int, count: Int,
+                                      tracker: Int) -> Bool {
+        guard tape.isArray(instance) else { return true }
         var valid = true
-        for (position, element) in instance.elements.enumerated() {
-            guard position < count else { break }
+        var element = instance + 1
+        for position in 0..<min(count, tape.count(instance)) {
+            defer { element = tape.next(element) }
             mark(tracker, position)
             if collecting { pushPath(keywordIndex, "/\(position)") }
-            let elementValid = evaluate(program.nodeLists[start + position], element, tracker: -1)
+            let elementValid = evaluate(program.nodeLists[start + position], tape, element, tracker: -1)
             if collecting { popPath() }
             if !elementValid {
                 valid = false
@@ -19,11 +22,14 @@ extension SchemaValidator {
         return valid
     }
 
-    mutating func evaluateItems(_ keywordIndex: Int, _ instance: Node, node: Int32, from: Int, tracker: Int) -> Bool {
-        guard instance.kind == .array else { return true }
+    mutating func evaluateItems(_ keywordIndex: Int, _ tape: TapeView, _ instance: Int, node: Int32, from: Int, tracker: Int) -> Bool {
+        guard tape.isArray(instance) else { return true }
         var valid = true
         let forbidden = program.nodes[Int(node)].constant == .alwaysInvalid
-        for (position, element) in instance.elements.enumerated() where position >= from {
+        var element = instance + 1
+        for position in 0..<tape.count(instance) {
+            defer { element = tape.next(element) }
+            guard position >= from else { continue }
             mark(tracker, position)
             if forbidden {
                 if !collecting { return false }
@@ -31,7 +37,7 @@ extension SchemaValidator {
                 return false
             }
             if collecting { pushPath(keywordIndex, "") }
-            let elementValid = evaluate(node, element, tracker: -1)
+            let elementValid = evaluate(node, tape, element, tracker: -1)
             if collecting { popPath() }
             if !elementValid {
                 valid = false
@@ -41,19 +47,22 @@ extension SchemaValidator {
         return valid
     }
 
-    mutating func evaluateContains(_ keywordIndex: Int, _ instance: Node, node: Int32, minimum: Int, maximum: Int, tracker: Int) -> Bool {
-        guard instance.kind == .array else { return true }
+    mutating func evaluateContains(_ keywordIndex: Int, _ tape: TapeView, _ instance: Int, node: Int32, minimum: Int,
+                                   maximum: Int, tracker: Int) -> Bool {
+        guard tape.isArray(instance) else { return true }
         var matches = 0
         let wasCollecting = collecting
         collecting = false
-        for (position, element) in instance.elements.enumerated() {
+        var element = instance + 1
+        for position in 0..<tape.count(instance) {
             let mark = annotationLog.count
-            if evaluate(node, element, tracker: -1) {
+            if evaluate(node, tape, element, tracker: -1) {
                 matches += 1
                 self.mark(tracker, position)
             } else {
                 annotationLog.removeSubrange(mark...)
             }
+            element = tape.next(element)
         }
         collecting = wasCollecting
         let valid = matches >= minimum && matches <= maximum
@@ -69,11 +78,14 @@ extension SchemaValidator {
         return valid
     }
 
-    mutating func evaluateUnevaluatedItems(_ keywordIndex: Int, _ instance: Node, node: Int32, tracker: Int) -> Bool {
-        guard instance.kind == .array, tracker >= 0 else { return true }
+    mutating func evaluateUnevaluatedItems(_ keywordIndex: Int, _ tape: TapeView, _ instance: Int, node: Int32, tracker: Int) -> Bool {
+        guard tape.isArray(instance), tracker >= 0 else { return true }
         var valid = true
         let forbidden = program.nodes[Int(node)].constant == .alwaysInvalid
-        for (position, element) in instance.elements.enumerated() where !isMarked(tracker, position) {
+        var element = instance + 1
+        for position in 0..<tape.count(instance) {
+            defer { element = tape.next(element) }
+            guard !isMarked(tracker, position) else { continue }
             mark(tracker, position)
             if forbidden {
                 if !collecting { return false }
@@ -83,7 +95,7 @@ extension SchemaValidator {
                 continue
             }
             if collecting { pushPath(keywordIndex, "") }
-            let elementValid = evaluate(node, element, tracker: -1)
+            let elementValid = evaluate(node, tape, element, tracker: -1)
             if collecting { popPath() }
             if !elementValid {
                 valid = false
@@ -93,22 +105,28 @@ extension SchemaValidator {
         return valid
     }
 
-    /// `uniqueItems`: pairwise for short arrays, by sorting element nodes for long ones.
-    mutating func evaluateUniqueItems(_ keywordIndex: Int, _ instance: Node) -> Bool {
-        guard instance.kind == .array, instance.count > 1 else { return true }
+    /// `uniqueItems`: pairwise for short arrays, by sorting element indices for long ones.
+    mutating func evaluateUniqueItems(_ keywordIndex: Int, _ tape: TapeView, _ instance: Int) -> Bool {
+        guard tape.isArray(instance), tape.count(instance) > 1 else { return true }
+        var elements: [Int] = []
+        elements.reserveCapacity(tape.count(instance))
+        var element = instance + 1
+        for _ in 0..<tape.count(instance) {
+            elements.append(element)
+            element = tape.next(element)
+        }
         var duplicate: (Int, Int)?
-        if instance.count <= SchemaValidator.uniqueItemsPairwiseMax {
-            let elements = Array(instance.elements)
+        if elements.count <= SchemaValidator.uniqueItemsPairwiseMax {
             search: for first in 0..<elements.count {
-                for second in (first + 1)..<elements.count where Node.compare(elements[first], elements[second]) == 0 {
+                for second in (first + 1)..<elements.count where TapeOrder.compare(tape, elements[first], tape, elements[second]) == 0 {
                     duplicate = (first, second)
                     break search
                 }
             }
         } else {
-            let sorted = instance.elements.enumerated().sorted { Node.compare($0.element, $1.element) < 0 }
-            for index in 1..<sorted.count where Node.compare(sorted[index - 1].element, sorted[index].element) == 0 {
-                duplicate = (min(sorted[index - 1].offset, sorted[index].offset), max(sorted[index - 1].offset, sorted[index].offset))
+            let sorted = elements.indices.sorted { TapeOrder.compare(tape, elements[$0], tape, elements[$1]) < 0 }
+            for index in 1..<sorted.count where TapeOrder.compare(tape, elements[sorted[index - 1]], tape, elements[sorted[index]]) == 0 {
+                duplicate = (min(sorted[index - 1], sorted[index]), max(sorted[index - 1], sorted[index]))
                 break
             }
         }

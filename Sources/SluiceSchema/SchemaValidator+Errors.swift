@@ -16,35 +16,57 @@ extension SchemaValidator {
     }
 
     /// Records an error of keyword `keywordIndex` at `instance` (collecting pass only).
-    mutating func record(_ keywordIndex: Int, _ instance: Node, _ message: String) {
+    mutating func record(_ keywordIndex: Int, _ instance: Int, _ message: String) {
         guard collecting, !errorsTruncated else { return }
         if errors.count >= errorLimit {
             errorsTruncated = true
             return
         }
         let path = evaluationPath.joined() + "/" + SchemaCompiler.escape(program.keywordSites[keywordIndex].keyword)
-        errors.append(PendingError(tapeIndex: instance.tapeIndex, keywordIndex: keywordIndex, path: path, message: message))
+        errors.append(PendingError(tapeIndex: instance, keywordIndex: keywordIndex, path: path, message: message))
     }
 
     /// Records that a `false` schema was met (`properties: {x: false}` and the like).
-    mutating func recordFalseSchema(_ node: Int32, _ instance: Node) {
+    mutating func recordFalseSchema(_ node: Int32, _ instance: Int) {
         guard collecting, !errorsTruncated else { return }
         if errors.count >= errorLimit {
             errorsTruncated = true
             return
         }
         let location = program.locations[Int(program.nodes[Int(node)].location)]
-        errors.append(PendingError(tapeIndex: instance.tapeIndex, keywordIndex: -1, path: evaluationPath.joined(),
+        errors.append(PendingError(tapeIndex: instance, keywordIndex: -1, path: evaluationPath.joined(),
                                    message: "no value is allowed here (the schema at \(location.absolute) is false)"))
     }
+
+    /// The value at tape index `instance` of the document being validated, for messages
+    /// (collecting pass only).
+    func describe(_ instance: Int) -> DescribedValue {
+        guard let document = collectingDocument else { return DescribedValue(kind: "value", short: "the value") }
+        let node = InstanceLocator(document: document).node(atTapeIndex: instance)
+        let kind = node.kind == .number ? (SchemaValidator.isInteger(node) ? "integer" : "number") : node.kind.description
+        return DescribedValue(kind: kind, short: Messages.clip(node.description))
+    }
+
+    static func isInteger(_ node: Node) -> Bool {
+        switch node.number {
+        case .int?, .uint?: return true
+        case .double(let value)?: return value.rounded(.towardZero) == value
+        case nil: return false
+        }
+    }
+}
+
+/// A value as messages show it: its JSON (cut when long) and its kind.
+struct DescribedValue {
+    var kind: String
+    var short: String
 }
 
 /// Message fragments.
 enum Messages {
-    /// A value as short JSON for a message (long values are cut).
-    static func short(_ node: Node) -> String {
-        let text = node.description
-        return text.count <= 60 ? text : String(text.prefix(57)) + "…"
+    /// JSON text, cut to 60 characters for a message.
+    static func clip(_ text: String) -> String {
+        text.count <= 60 ? text : String(text.prefix(57)) + "…"
     }
 
     static func quoted(_ text: String) -> String {
@@ -57,23 +79,14 @@ enum Messages {
     /// A property name as a JSON pointer token.
     static func escaped(_ name: String) -> String { SchemaCompiler.escape(name) }
 
-    static func kindName(_ node: Node) -> String {
-        if node.kind == .number { return SchemaValidator.isInteger(node) ? "integer" : "number" }
-        return node.kind.description
-    }
-
-    static func type(_ mask: TypeMask, _ node: Node) -> String {
+    static func type(_ mask: TypeMask, _ value: DescribedValue) -> String {
         let names = mask.names
         let expected = names.count == 1 ? names[0] : names.dropLast().joined(separator: ", ") + " or " + names.last!
-        return "expected \(expected), found \(kindName(node)) \(short(node))"
+        return "expected \(expected), found \(value.kind) \(value.short)"
     }
 
-    static func constant(_ expected: Document, _ node: Node) -> String {
-        "\(short(node)) is not the required value \(expected.root.description.count <= 60 ? expected.description : String(expected.description.prefix(57)) + "…")"
-    }
-
-    static func enumeration(_ allowed: [String], _ node: Node) -> String {
+    static func enumeration(_ allowed: [String], _ value: DescribedValue) -> String {
         let list = allowed.count <= 12 ? allowed.joined(separator: ", ") : allowed.prefix(12).joined(separator: ", ") + ", … (\(allowed.count) values)"
-        return "\(short(node)) is not one of \(list)"
+        return "\(value.short) is not one of \(list)"
     }
 }

@@ -1,4 +1,4 @@
-// SchemaValidator: evaluating a subschema against an instance (a `Node`).
+// SchemaValidator: evaluating a subschema against an instance (a tape index).
 //
 // `evaluate` runs a node's keywords in order. `tracker` is the bit set where the caller wants
 // the properties or items this node evaluates marked (-1: nobody asks); a node with
@@ -8,8 +8,8 @@
 import SluiceDocument
 
 extension SchemaValidator {
-    /// True if `instance` is valid against node `index`.
-    mutating func evaluate(_ index: Int32, _ instance: Node, tracker: Int) -> Bool {
+    /// True if the value at `instance` is valid against node `index`.
+    mutating func evaluate(_ index: Int32, _ tape: TapeView, _ instance: Int, tracker: Int) -> Bool {
         let node = program.nodes[Int(index)]
         switch node.constant {
         case .alwaysValid:
@@ -34,9 +34,9 @@ extension SchemaValidator {
         var ownTracker = -1
         var count = 0
         if node.tracksEvaluation {
-            let kind = instance.kind
-            if kind == .object || kind == .array {
-                count = instance.count
+            let tag = tape.tag(instance)
+            if tag == TapeTag.object || tag == TapeTag.array {
+                count = tape.count(instance)
                 ownTracker = allocateTracker(count)
                 keywordTracker = ownTracker
             }
@@ -45,7 +45,7 @@ extension SchemaValidator {
         var keywordIndex = Int(node.keywordStart)
         let end = Int(node.keywordEnd)
         while keywordIndex < end {
-            if !evaluateKeyword(keywordIndex, instance, tracker: keywordTracker) {
+            if !evaluateKeyword(keywordIndex, tape, instance, tracker: keywordTracker) {
                 valid = false
                 if !collecting || errorsTruncated { break }
             }
@@ -60,154 +60,159 @@ extension SchemaValidator {
     }
 
     /// Evaluates one keyword.
-    mutating func evaluateKeyword(_ keywordIndex: Int, _ instance: Node, tracker: Int) -> Bool {
+    mutating func evaluateKeyword(_ keywordIndex: Int, _ tape: TapeView, _ instance: Int, tracker: Int) -> Bool {
         switch program.keywords[keywordIndex] {
         case .type(let mask):
-            let kind = instance.kind
             let valid: Bool
-            switch kind {
-            case .null: valid = mask.contains(.null)
-            case .boolean: valid = mask.contains(.boolean)
-            case .number: valid = mask.contains(.number) || (mask.contains(.integer) && SchemaValidator.isInteger(instance))
-            case .string: valid = mask.contains(.string)
-            case .array: valid = mask.contains(.array)
-            case .object: valid = mask.contains(.object)
+            switch tape.tag(instance) {
+            case TapeTag.null: valid = mask.contains(.null)
+            case TapeTag.false, TapeTag.true: valid = mask.contains(.boolean)
+            case TapeTag.int, TapeTag.uint, TapeTag.double:
+                valid = mask.contains(.number) || (mask.contains(.integer) && tape.isInteger(instance))
+            case TapeTag.string: valid = mask.contains(.string)
+            case TapeTag.array: valid = mask.contains(.array)
+            default: valid = mask.contains(.object)
             }
-            if !valid && collecting { record(keywordIndex, instance, Messages.type(mask, instance)) }
+            if !valid && collecting { record(keywordIndex, instance, Messages.type(mask, describe(instance))) }
             return valid
 
         case .constant(let constant):
-            let valid = Node.compare(instance, program.constants[Int(constant)].root) == 0
-            if !valid && collecting { record(keywordIndex, instance, Messages.constant(program.constants[Int(constant)], instance)) }
+            let valid = TapeOrder.compare(tape, instance, program.constantTapes[Int(constant)], 0) == 0
+            if !valid && collecting {
+                record(keywordIndex, instance, "\(describe(instance).short) is not the required value \(Messages.clip(program.constants[Int(constant)].description))")
+            }
             return valid
 
         case .enumeration(let start, let count):
-            for constant in Int(start)..<Int(start + count) where Node.compare(instance, program.constants[constant].root) == 0 {
+            for constant in Int(start)..<Int(start + count)
+            where TapeOrder.compare(tape, instance, program.constantTapes[constant], 0) == 0 {
                 return true
             }
             if collecting {
-                record(keywordIndex, instance, Messages.enumeration(program.constants[Int(start)..<Int(start + count)].map(\.root.description), instance))
+                record(keywordIndex, instance, Messages.enumeration(program.constants[Int(start)..<Int(start + count)].map(\.description), describe(instance)))
             }
             return false
 
         case .enumerationOfStrings(let start, let count):
-            let found = instance.withUTF8 { bytes in findName(bytes, start: Int(start), count: Int(count)) >= 0 } ?? false
+            let found = tape.isString(instance) && findName(tape.stringBytes(instance), start: Int(start), count: Int(count)) >= 0
             if !found && collecting {
                 let names = program.names[Int(start)..<Int(start + count)].map { Messages.quoted(program.name($0)) }
-                record(keywordIndex, instance, Messages.enumeration(names, instance))
+                record(keywordIndex, instance, Messages.enumeration(names, describe(instance)))
             }
             return found
 
         case .minimum(let bound):
-            guard let number = instance.number else { return true }
+            guard let number = tape.number(instance) else { return true }
             let valid = JSONNumber.compare(number, bound) >= 0
             if !valid && collecting { record(keywordIndex, instance, "\(number) is less than the minimum \(bound)") }
             return valid
         case .maximum(let bound):
-            guard let number = instance.number else { return true }
+            guard let number = tape.number(instance) else { return true }
             let valid = JSONNumber.compare(number, bound) <= 0
             if !valid && collecting { record(keywordIndex, instance, "\(number) is greater than the maximum \(bound)") }
             return valid
         case .exclusiveMinimum(let bound):
-            guard let number = instance.number else { return true }
+            guard let number = tape.number(instance) else { return true }
             let valid = JSONNumber.compare(number, bound) > 0
             if !valid && collecting { record(keywordIndex, instance, "\(number) must be greater than \(bound)") }
             return valid
         case .exclusiveMaximum(let bound):
-            guard let number = instance.number else { return true }
+            guard let number = tape.number(instance) else { return true }
             let valid = JSONNumber.compare(number, bound) < 0
             if !valid && collecting { record(keywordIndex, instance, "\(number) must be less than \(bound)") }
             return valid
         case .multipleOf(let divisor):
-            guard let number = instance.number else { return true }
+            guard let number = tape.number(instance) else { return true }
             let valid = NumberChecks.isMultiple(number, of: program.divisors[Int(divisor)])
             if !valid && collecting { record(keywordIndex, instance, "\(number) is not a multiple of \(program.divisors[Int(divisor)].value)") }
             return valid
 
         case .minLength(let minimum):
-            guard let bytes = instance.withUTF8({ $0.count }) else { return true }
-            if (bytes + 3) / 4 >= minimum { return true }
-            let length = instance.unicodeScalarCount!
+            guard tape.isString(instance) else { return true }
+            // At most 4 bytes per code point: enough bytes settle it without counting.
+            if (tape.count(instance) + 3) / 4 >= minimum { return true }
+            let length = tape.unicodeScalarCount(instance)
             let valid = length >= minimum
             if !valid && collecting { record(keywordIndex, instance, "the string has \(length) characters, fewer than the minimum \(minimum)") }
             return valid
         case .maxLength(let maximum):
-            guard let bytes = instance.withUTF8({ $0.count }) else { return true }
-            if bytes <= maximum { return true }
-            let length = instance.unicodeScalarCount!
+            guard tape.isString(instance) else { return true }
+            if tape.count(instance) <= maximum { return true }
+            let length = tape.unicodeScalarCount(instance)
             let valid = length <= maximum
             if !valid && collecting { record(keywordIndex, instance, "the string has \(length) characters, more than the maximum \(maximum)") }
             return valid
         case .pattern(let regex):
-            guard instance.kind == .string else { return true }
-            let outcome = searchPattern(Int(regex), instance)
+            guard tape.isString(instance) else { return true }
+            let outcome = searchPattern(Int(regex), tape.stringBytes(instance))
             if outcome != .match && collecting {
                 let pattern = program.regexes[Int(regex)].pattern
                 record(keywordIndex, instance, outcome == .budgetExceeded
                        ? "matching the pattern \(Messages.quoted(pattern)) took too long (its back references exceeded \(ECMARegex.stepsMax) steps)"
-                       : "\(Messages.short(instance)) does not match the pattern \(Messages.quoted(pattern))")
+                       : "\(describe(instance).short) does not match the pattern \(Messages.quoted(pattern))")
             }
             return outcome == .match
         case .format(let format):
-            guard let valid = instance.withUTF8({ format.check($0) }) else { return true }
-            if !valid && collecting { record(keywordIndex, instance, "\(Messages.short(instance)) is not a valid \(format.name): expected \(format.example)") }
+            guard tape.isString(instance) else { return true }
+            let valid = format.check(tape.stringBytes(instance))
+            if !valid && collecting { record(keywordIndex, instance, "\(describe(instance).short) is not a valid \(format.name): expected \(format.example)") }
             return valid
 
         case .minItems(let minimum):
-            guard instance.kind == .array else { return true }
-            let valid = instance.count >= minimum
-            if !valid && collecting { record(keywordIndex, instance, "the array has \(instance.count) items, fewer than the minimum \(minimum)") }
+            guard tape.isArray(instance) else { return true }
+            let valid = tape.count(instance) >= minimum
+            if !valid && collecting { record(keywordIndex, instance, "the array has \(tape.count(instance)) items, fewer than the minimum \(minimum)") }
             return valid
         case .maxItems(let maximum):
-            guard instance.kind == .array else { return true }
-            let valid = instance.count <= maximum
-            if !valid && collecting { record(keywordIndex, instance, "the array has \(instance.count) items, more than the maximum \(maximum)") }
+            guard tape.isArray(instance) else { return true }
+            let valid = tape.count(instance) <= maximum
+            if !valid && collecting { record(keywordIndex, instance, "the array has \(tape.count(instance)) items, more than the maximum \(maximum)") }
             return valid
         case .uniqueItems:
-            return evaluateUniqueItems(keywordIndex, instance)
+            return evaluateUniqueItems(keywordIndex, tape, instance)
         case .prefixItems(let start, let count):
-            return evaluatePrefixItems(keywordIndex, instance, start: Int(start), count: Int(count), tracker: tracker)
+            return evaluatePrefixItems(keywordIndex, tape, instance, start: Int(start), count: Int(count), tracker: tracker)
         case .items(let node, let from):
-            return evaluateItems(keywordIndex, instance, node: node, from: Int(from), tracker: tracker)
+            return evaluateItems(keywordIndex, tape, instance, node: node, from: Int(from), tracker: tracker)
         case .contains(let node, let minimum, let maximum):
-            return evaluateContains(keywordIndex, instance, node: node, minimum: minimum, maximum: maximum, tracker: tracker)
+            return evaluateContains(keywordIndex, tape, instance, node: node, minimum: minimum, maximum: maximum, tracker: tracker)
         case .unevaluatedItems(let node):
-            return evaluateUnevaluatedItems(keywordIndex, instance, node: node, tracker: tracker)
+            return evaluateUnevaluatedItems(keywordIndex, tape, instance, node: node, tracker: tracker)
 
         case .minProperties(let minimum):
-            guard instance.kind == .object else { return true }
-            let valid = instance.count >= minimum
-            if !valid && collecting { record(keywordIndex, instance, "the object has \(instance.count) properties, fewer than the minimum \(minimum)") }
+            guard tape.isObject(instance) else { return true }
+            let valid = tape.count(instance) >= minimum
+            if !valid && collecting { record(keywordIndex, instance, "the object has \(tape.count(instance)) properties, fewer than the minimum \(minimum)") }
             return valid
         case .maxProperties(let maximum):
-            guard instance.kind == .object else { return true }
-            let valid = instance.count <= maximum
-            if !valid && collecting { record(keywordIndex, instance, "the object has \(instance.count) properties, more than the maximum \(maximum)") }
+            guard tape.isObject(instance) else { return true }
+            let valid = tape.count(instance) <= maximum
+            if !valid && collecting { record(keywordIndex, instance, "the object has \(tape.count(instance)) properties, more than the maximum \(maximum)") }
             return valid
         case .required(let start, let count):
-            return evaluateRequired(keywordIndex, instance, start: Int(start), count: Int(count))
+            return evaluateRequired(keywordIndex, tape, instance, start: Int(start), count: Int(count))
         case .dependentRequired(let start, let count):
-            return evaluateDependentRequired(keywordIndex, instance, start: Int(start), count: Int(count))
+            return evaluateDependentRequired(keywordIndex, tape, instance, start: Int(start), count: Int(count))
         case .properties(let start, let count):
-            return evaluateProperties(keywordIndex, instance, start: Int(start), count: Int(count), tracker: tracker)
+            return evaluateProperties(keywordIndex, tape, instance, start: Int(start), count: Int(count), tracker: tracker)
         case .patternProperties(let start, let count):
-            return evaluatePatternProperties(keywordIndex, instance, start: Int(start), count: Int(count), tracker: tracker)
+            return evaluatePatternProperties(keywordIndex, tape, instance, start: Int(start), count: Int(count), tracker: tracker)
         case .additionalProperties(let node, let properties, let propertyCount, let patterns, let patternCount):
-            return evaluateAdditionalProperties(keywordIndex, instance, node: node, properties: Int(properties),
+            return evaluateAdditionalProperties(keywordIndex, tape, instance, node: node, properties: Int(properties),
                                                 propertyCount: Int(propertyCount), patterns: Int(patterns),
                                                 patternCount: Int(patternCount), tracker: tracker)
         case .propertyNames(let node):
-            return evaluatePropertyNames(keywordIndex, instance, node: node)
+            return evaluatePropertyNames(keywordIndex, tape, instance, node: node)
         case .dependentSchemas(let start, let count):
-            return evaluateDependentSchemas(keywordIndex, instance, start: Int(start), count: Int(count), tracker: tracker)
+            return evaluateDependentSchemas(keywordIndex, tape, instance, start: Int(start), count: Int(count), tracker: tracker)
         case .unevaluatedProperties(let node):
-            return evaluateUnevaluatedProperties(keywordIndex, instance, node: node, tracker: tracker)
+            return evaluateUnevaluatedProperties(keywordIndex, tape, instance, node: node, tracker: tracker)
 
         case .allOf(let start, let count):
             var valid = true
             for position in 0..<Int(count) {
                 pushPath(keywordIndex, "/\(position)")
-                let branchValid = evaluate(program.nodeLists[Int(start) + position], instance, tracker: tracker)
+                let branchValid = evaluate(program.nodeLists[Int(start) + position], tape, instance, tracker: tracker)
                 popPath()
                 if !branchValid {
                     valid = false
@@ -216,23 +221,23 @@ extension SchemaValidator {
             }
             return valid
         case .anyOf(let start, let count):
-            return evaluateAnyOf(keywordIndex, instance, start: Int(start), count: Int(count), tracker: tracker)
+            return evaluateAnyOf(keywordIndex, tape, instance, start: Int(start), count: Int(count), tracker: tracker)
         case .oneOf(let start, let count):
-            return evaluateOneOf(keywordIndex, instance, start: Int(start), count: Int(count), tracker: tracker)
+            return evaluateOneOf(keywordIndex, tape, instance, start: Int(start), count: Int(count), tracker: tracker)
         case .not(let node):
             let mark = annotationLog.count
             let wasCollecting = collecting
             collecting = false
-            let matched = evaluate(node, instance, tracker: -1)
+            let matched = evaluate(node, tape, instance, tracker: -1)
             collecting = wasCollecting
             annotationLog.removeSubrange(mark...)
-            if matched && collecting { record(keywordIndex, instance, "\(Messages.short(instance)) must not match the schema in not") }
+            if matched && collecting { record(keywordIndex, instance, "\(describe(instance).short) must not match the schema in not") }
             return !matched
         case .conditional(let condition, let then, let otherwise):
-            return evaluateConditional(keywordIndex, instance, condition: condition, then: then, otherwise: otherwise, tracker: tracker)
+            return evaluateConditional(keywordIndex, tape, instance, condition: condition, then: then, otherwise: otherwise, tracker: tracker)
         case .reference(let node):
             pushPath(keywordIndex, "")
-            let valid = evaluate(node, instance, tracker: tracker)
+            let valid = evaluate(node, tape, instance, tracker: tracker)
             popPath()
             return valid
         case .dynamicReference(let node, let anchor):
@@ -246,7 +251,7 @@ extension SchemaValidator {
                 }
             }
             pushPath(keywordIndex, "")
-            let valid = evaluate(target, instance, tracker: tracker)
+            let valid = evaluate(target, tape, instance, tracker: tracker)
             popPath()
             return valid
         case .recursiveReference(let node, let dynamic):
@@ -258,21 +263,13 @@ extension SchemaValidator {
                 }
             }
             pushPath(keywordIndex, "")
-            let valid = evaluate(target, instance, tracker: tracker)
+            let valid = evaluate(target, tape, instance, tracker: tracker)
             popPath()
             return valid
 
         case .reduce(let annotation):
-            if annotating { annotationLog.append(UInt64(instance.tapeIndex) << 16 | UInt64(annotation)) }
+            if annotating { annotationLog.append(UInt64(instance) << 16 | UInt64(annotation)) }
             return true
-        }
-    }
-
-    static func isInteger(_ instance: Node) -> Bool {
-        switch instance.number {
-        case .int?, .uint?: return true
-        case .double(let value)?: return value.rounded(.towardZero) == value
-        case nil: return false
         }
     }
 
@@ -292,29 +289,16 @@ extension SchemaValidator {
     /// Compares `bytes` with a name entry by bytes: negative, zero or positive.
     @inline(__always)
     func compareName(_ bytes: UnsafeRawBufferPointer, _ entry: NameEntry) -> Int {
-        program.nameBytes.withUnsafeBytes { names in
-            let length = min(bytes.count, Int(entry.count))
-            let base = Int(entry.start)
-            for offset in 0..<length {
-                let left = bytes[offset]
-                let right = names[base + offset]
-                if left != right { return left < right ? -1 : 1 }
-            }
-            return bytes.count - Int(entry.count)
-        }
+        TapeOrder.compareBytes(bytes, program.nameBuffer(entry))
     }
 
-    /// Compares a name node's bytes with a name entry.
-    @inline(__always)
-    func compareName(_ nameNode: Node, _ entry: NameEntry) -> Int {
-        nameNode.withUTF8 { compareName($0, entry) }!
-    }
-
-    /// Searches a string node with pattern `regex`.
-    mutating func searchPattern(_ regex: Int, _ instance: Node) -> ECMARegex.Outcome {
+    /// Searches `bytes` (a string's UTF-8) with pattern `regex`.
+    mutating func searchPattern(_ regex: Int, _ bytes: UnsafeRawBufferPointer) -> ECMARegex.Outcome {
+        let compiled = program.regexes[regex]
+        if let simple = compiled.simple { return simple.search(bytes) ? .match : .noMatch }
         var scratch = RegexScratch()
         swap(&scratch, &regexScratch)
-        let outcome = instance.withUTF8 { program.regexes[regex].search($0, scratch: &scratch) } ?? .noMatch
+        let outcome = compiled.searchWithMachine(bytes, scratch: &scratch)
         swap(&scratch, &regexScratch)
         return outcome
     }

@@ -27,6 +27,11 @@ public struct SchemaValidator {
     var regexScratch = RegexScratch()
     var depth = 0
 
+    /// The current document's tape bytes (copied once per document; TapeView reads them).
+    var tapeBytes: [UInt8] = []
+    /// The document being validated, while collecting errors (to describe values).
+    var collectingDocument: Document?
+
     // The collecting pass.
     var collecting = false
     var errors: [PendingError] = []
@@ -47,7 +52,7 @@ public struct SchemaValidator {
     /// throws the errors (at most the schema's error limit).
     public mutating func validate(_ document: Document) throws(ValidationFailure) -> ReduceAnnotations {
         reset(annotating: true)
-        if evaluate(program.root, document.root, tracker: -1) {
+        if evaluateDocument(document) {
             var annotations = ReduceAnnotations(entryCount: document.entryCount, sharedTable: program.annotations)
             for entry in annotationLog {
                 annotations.setSlot(tableIndex: Int(entry & 0xFFFF), at: Int(entry >> 16))
@@ -60,7 +65,17 @@ public struct SchemaValidator {
     /// True if `document` is valid (no annotations are gathered).
     public mutating func isValid(_ document: Document) -> Bool {
         reset(annotating: false)
-        return evaluate(program.root, document.root, tracker: -1)
+        return evaluateDocument(document)
+    }
+
+    /// Evaluates the root schema against `document` through a view of its tape.
+    private mutating func evaluateDocument(_ document: Document) -> Bool {
+        tapeBytes.removeAll(keepingCapacity: true)
+        document.appendTapeBytes(to: &tapeBytes)
+        var bytes: [UInt8] = []
+        swap(&bytes, &tapeBytes)  // keep the buffer out of `self` while viewing it
+        defer { swap(&bytes, &tapeBytes) }
+        return TapeView.with(bytes) { tape in evaluate(program.root, tape, 0, tracker: -1) }
     }
 
     /// The errors of `document` (empty if it is valid).
@@ -84,7 +99,9 @@ public struct SchemaValidator {
         errors.removeAll(keepingCapacity: true)
         errorsTruncated = false
         evaluationPath.removeAll(keepingCapacity: true)
-        let valid = evaluate(program.root, document.root, tracker: -1)
+        collectingDocument = document
+        let valid = evaluateDocument(document)
+        collectingDocument = nil
         collecting = false
         if errors.isEmpty {
             // The fast pass and the collecting pass must agree; say so rather than return nothing.
@@ -152,9 +169,39 @@ struct PendingError {
     var message: String
 }
 
-/// Finds the JSON pointer of a tape index by descending from the root (only for errors).
+/// Finds the JSON pointer, or the node, of a tape index by descending from the root (only for
+/// errors).
 struct InstanceLocator {
     let document: Document
+
+    /// The node at tape index `target` (a property name's index gives the name's string node).
+    func node(atTapeIndex target: Int) -> Node {
+        var node = document.root
+        while node.tapeIndex != target {
+            var next: Node?
+            switch node.kind {
+            case .object:
+                for property in node.properties {
+                    if property.nameNode.tapeIndex == target { return property.nameNode }
+                    let value = property.value
+                    if target >= value.tapeIndex && target < value.tapeIndex + value.entrySpan {
+                        next = value
+                        break
+                    }
+                }
+            case .array:
+                for element in node.elements where target >= element.tapeIndex && target < element.tapeIndex + element.entrySpan {
+                    next = element
+                    break
+                }
+            default:
+                break
+            }
+            guard let next else { return node }
+            node = next
+        }
+        return node
+    }
 
     func pointer(toTapeIndex target: Int) -> JSONPointer {
         var names: [String] = []

@@ -36,8 +36,9 @@ enum RegexInstruction: Sendable {
     case match
 }
 
-/// A compiled ECMA-262 regular expression (Unicode mode, no flags).
-public struct ECMARegex: Sendable {
+/// A compiled ECMA-262 regular expression (Unicode mode, no flags). A class, so that the
+/// validator holds each pattern by one reference (immutable after `init`).
+public final class ECMARegex: Sendable {
     /// The source text.
     public let pattern: String
     /// Program 0 is the pattern; others are lookaround bodies.
@@ -48,6 +49,12 @@ public struct ECMARegex: Sendable {
     let progressRegisterCount: Int
     /// Every alternative starts with `^`: only position 0 can match.
     let anchoredAtStart: Bool
+    /// The one-pass form, when the pattern has one (SimplePattern.swift).
+    let simple: SimplePattern?
+    /// Per program, the instructions of the programs before it (its offset in the visited set
+    /// is this times the input length plus one).
+    let programOffsets: [Int]
+    let instructionCount: Int
 
     /// Instructions a pattern may compile to (counted repetitions are expanded).
     static let instructionsMax = 20_000
@@ -68,6 +75,15 @@ public struct ECMARegex: Sendable {
         self.usesBackReferences = compiler.usesBackReferences
         self.progressRegisterCount = compiler.progressRegisterCount
         self.anchoredAtStart = ECMARegex.startsWithInputStart(node)
+        self.simple = SimplePattern(node)
+        var offsets: [Int] = []
+        var total = 0
+        for program in programs {
+            offsets.append(total)
+            total += program.count
+        }
+        self.programOffsets = offsets
+        self.instructionCount = total
     }
 
     private static func startsWithInputStart(_ node: RegexNode) -> Bool {
@@ -97,6 +113,12 @@ public struct ECMARegex: Sendable {
 
     /// Searches valid UTF-8 `input` for a match anywhere.
     func search(_ input: UnsafeRawBufferPointer, scratch: inout RegexScratch) -> Outcome {
+        if let simple { return simple.search(input) ? .match : .noMatch }
+        return searchWithMachine(input, scratch: &scratch)
+    }
+
+    /// Searches with the backtracking machine (also used by tests to check the fast path).
+    func searchWithMachine(_ input: UnsafeRawBufferPointer, scratch: inout RegexScratch) -> Outcome {
         var machine = RegexMachine(regex: self, input: input)
         swap(&machine.scratch, &scratch)  // lend the buffers without copying them
         let outcome = machine.search()
@@ -250,8 +272,6 @@ struct RegexMachine {
     var exceeded = false
     /// Whether the visited set is in use (no back references, and its size is bounded).
     let memoize: Bool
-    /// Bits per program in the visited set (instructions × (input length + 1)).
-    var visitedOffsets: [Int] = []
 
     /// The largest visited set, in bits: beyond it, matching falls back to the step budget.
     static let visitedBitsMax = 1 << 26
@@ -259,16 +279,14 @@ struct RegexMachine {
     init(regex: ECMARegex, input: UnsafeRawBufferPointer) {
         self.regex = regex
         self.input = input
-        var total = 0
-        var offsets: [Int] = []
-        for program in regex.programs {
-            offsets.append(total)
-            total += program.count * (input.count + 1)
-        }
+        let total = regex.instructionCount * (input.count + 1)
         memoize = !regex.usesBackReferences && total <= RegexMachine.visitedBitsMax
-        visitedOffsets = offsets
         visitedBitCount = total
     }
+
+    /// Where program `program`'s bits start in the visited set.
+    @inline(__always)
+    func visitedOffset(_ program: Int) -> Int { regex.programOffsets[program] * (input.count + 1) }
 
     /// Bits of the visited set in use.
     let visitedBitCount: Int
@@ -297,7 +315,7 @@ struct RegexMachine {
     /// it must end).
     private mutating func clearVisited(program: Int) {
         guard memoize else { return }
-        let start = visitedOffsets[program]
+        let start = visitedOffset(program)
         let end = start + regex.programs[program].count * (input.count + 1)
         var bit = start
         while bit < end {
@@ -373,7 +391,7 @@ struct RegexMachine {
         var pc = 0
         var position = from
         let stride = input.count + 1
-        let visitedBase = memoize ? visitedOffsets[program] : 0
+        let visitedBase = memoize ? visitedOffset(program) : 0
         while true {
             if memoize {
                 let bit = visitedBase + pc * stride + position
