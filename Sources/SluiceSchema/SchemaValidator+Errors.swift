@@ -35,7 +35,7 @@ extension SchemaValidator {
         }
         let location = program.locations[Int(program.nodes[Int(node)].location)]
         errors.append(PendingError(tapeIndex: instance, keywordIndex: -1, path: evaluationPath.joined(),
-                                   message: "no value is allowed here (the schema at \(location.absolute) is false)"))
+                                   message: "no value is allowed here (the schema is false)", schemaLocation: location.absolute))
     }
 
     /// The value at tape index `instance` of the document being validated, for messages

@@ -113,9 +113,10 @@ public struct SchemaValidator {
             let site = pending.keywordIndex >= 0 ? program.keywordSites[pending.keywordIndex] : nil
             return ValidationError(
                 instanceLocation: finder.pointer(toTapeIndex: pending.tapeIndex),
-                keyword: site?.keyword ?? "",
+                keyword: site?.keyword ?? "false",
                 keywordLocation: pending.path,
-                absoluteKeywordLocation: site?.location.absolute ?? program.locations[Int(program.nodes[Int(program.root)].location)].absolute,
+                absoluteKeywordLocation: site?.location.absolute ?? pending.schemaLocation
+                    ?? program.locations[Int(program.nodes[Int(program.root)].location)].absolute,
                 message: pending.message)
         }
         errors.removeAll(keepingCapacity: true)
@@ -167,6 +168,8 @@ struct PendingError {
     var keywordIndex: Int
     var path: String
     var message: String
+    /// For a `false` schema (no keyword): the schema's location.
+    var schemaLocation: String?
 }
 
 /// Finds the JSON pointer, or the node, of a tape index by descending from the root (only for

@@ -46,3 +46,14 @@ func document(_ text: String) -> Document {
 func schema(_ text: String, options: SchemaOptions = SchemaOptions(), resolver: SchemaResolver = SchemaResolver()) throws -> Schema {
     try Schema(json(text), options: options, resolver: resolver)
 }
+
+/// The standard workload's schema (Benchmarks/workload-schema.json).
+enum WorkloadSchemaText {
+    static let json: String = {
+        let url = TestPaths.packageRoot.appendingPathComponent("Benchmarks/workload-schema.json")
+        guard let data = FileManager.default.contents(atPath: url.path) else {
+            preconditionFailure("missing \(url.path)")
+        }
+        return String(decoding: data, as: UTF8.self)
+    }()
+}
