@@ -85,6 +85,7 @@ final class SchemaCompiler {
             }
             resourceIndex += 1
         }
+        try checkForInPlaceCycles()
         let compiledResources = resources.enumerated().map { index, resource in
             var anchors: [Int32: Int32] = [:]
             for (name, pointer) in resource.dynamicAnchors {
@@ -100,6 +101,57 @@ final class SchemaCompiler {
             divisors: divisors, regexes: regexes, annotations: annotations, resources: compiledResources,
             anchorNames: anchorNames, locations: nodeLocations, root: rootNode,
             formatAssertion: options.formatAssertion)
+    }
+
+    /// A chain of in-place applicators (`$ref`, `allOf`, `anyOf`, `oneOf`, `not`, `if`/`then`/
+    /// `else`) that leads back to where it started evaluates the same value forever: a compile
+    /// error, named by the schemas in the chain. (`$dynamicRef` targets depend on the dynamic
+    /// scope; the validator's depth limit catches those cycles.)
+    func checkForInPlaceCycles() throws(SchemaCompileError) {
+        func successors(_ node: Int) -> [Int32] {
+            var next: [Int32] = []
+            for keyword in keywords[Int(nodes[node].keywordStart)..<Int(nodes[node].keywordEnd)] {
+                switch keyword {
+                case .reference(let target): next.append(target)
+                case .recursiveReference(let target, false): next.append(target)
+                case .dynamicReference(let target, -1): next.append(target)
+                case .allOf(let start, let count), .anyOf(let start, let count), .oneOf(let start, let count):
+                    next += nodeLists[Int(start)..<Int(start + count)]
+                case .not(let target): next.append(target)
+                case .conditional(let condition, let then, let otherwise):
+                    next += [condition, then, otherwise].filter { $0 >= 0 }
+                default: break
+                }
+            }
+            return next
+        }
+        // Iterative depth-first search: 0 unvisited, 1 on the stack, 2 done.
+        var state = [UInt8](repeating: 0, count: nodes.count)
+        for start in 0..<nodes.count where state[start] == 0 {
+            var stack: [(node: Int, next: [Int32], position: Int)] = [(start, successors(start), 0)]
+            state[start] = 1
+            while !stack.isEmpty {
+                let top = stack.count - 1
+                if stack[top].position == stack[top].next.count {
+                    state[stack[top].node] = 2
+                    stack.removeLast()
+                    continue
+                }
+                let child = Int(stack[top].next[stack[top].position])
+                stack[top].position += 1
+                if state[child] == 1 {
+                    let cycle = stack.map(\.node).drop { $0 != child } + [child]
+                    let names = cycle.map { nodeLocations[Int(nodes[$0].location)].absolute }
+                    throw SchemaCompileError(
+                        location: names[0],
+                        message: "reference cycle that never moves into the document: \(names.joined(separator: " → ")) (evaluating it would never end)")
+                }
+                if state[child] == 0 {
+                    state[child] = 1
+                    stack.append((child, successors(child), 0))
+                }
+            }
+        }
     }
 
     func internAnchorName(_ name: String) -> Int32 {

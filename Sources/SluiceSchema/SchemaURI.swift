@@ -82,9 +82,10 @@ struct SchemaURI: Hashable, Sendable, CustomStringConvertible {
             return reference
         }
         if reference.authority != nil {
-            return SchemaURI(scheme: scheme, authority: reference.authority,
-                             path: SchemaURI.removeDotSegments(reference.path), query: reference.query,
-                             fragment: reference.fragment)
+            let path = SchemaURI.removeDotSegments(reference.path)
+            // An empty path with an authority is "/" (RFC 3986 §6.2.3), as parsing makes it.
+            return SchemaURI(scheme: scheme, authority: reference.authority, path: path.isEmpty ? "/" : path,
+                             query: reference.query, fragment: reference.fragment)
         }
         if reference.path.isEmpty {
             return SchemaURI(scheme: scheme, authority: authority, path: path,
