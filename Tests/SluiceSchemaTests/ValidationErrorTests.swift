@@ -56,6 +56,7 @@ import SluiceDocument
         let anyOf = try Self.errors(##"{"anyOf": [{"type": "string"}, {"type": "integer", "minimum": 10}]}"##, "5")
         #expect(anyOf.errors.map(\.message) == ["5 matches none of the 2 subschemas of anyOf: #0: expected string, found integer 5; #1: 5 is less than the minimum 10"])
         #expect(anyOf.errors[0].keywordLocation == "/anyOf")
+        #expect(anyOf.errors[0].description == "(root): 5 matches none of the 2 subschemas of anyOf: #0: expected string, found integer 5; #1: 5 is less than the minimum 10 (anyOf at urn:sluice:schema#/anyOf)")
         let oneOf = try Self.errors(##"{"oneOf": [{"type": "number"}, {"type": "integer"}]}"##, "5")
         #expect(oneOf.errors.map(\.message) == ["5 matches 2 subschemas of oneOf (#0, #1); it must match exactly one"])
         let nested = try Self.errors(##"{"anyOf": [{"properties": {"a": {"type": "string"}}}, {"required": ["b"]}]}"##, ##"{"a": 1}"##)
