@@ -108,8 +108,13 @@ extension SchemaValidator {
     /// `uniqueItems`: pairwise for short arrays, by sorting element indices for long ones.
     mutating func evaluateUniqueItems(_ keywordIndex: Int, _ tape: TapeView, _ instance: Int) -> Bool {
         guard tape.isArray(instance), tape.count(instance) > 1 else { return true }
+        // The elements' tape indices, in a buffer the validator keeps (no allocation once grown).
         var elements: [Int] = []
-        elements.reserveCapacity(tape.count(instance))
+        swap(&elements, &uniqueItemsScratch)
+        defer {
+            elements.removeAll(keepingCapacity: true)
+            swap(&elements, &uniqueItemsScratch)
+        }
         var element = instance + 1
         for _ in 0..<tape.count(instance) {
             elements.append(element)

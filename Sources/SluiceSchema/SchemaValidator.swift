@@ -25,6 +25,8 @@ public struct SchemaValidator {
     /// Schema resources entered, outermost first (`$dynamicRef`, `$recursiveRef`).
     var dynamicScope: [Int32] = []
     var regexScratch = RegexScratch()
+    /// Element indices for `uniqueItems`.
+    var uniqueItemsScratch: [Int] = []
     var depth = 0
 
     /// The current document's tape bytes (copied once per document; TapeView reads them).
