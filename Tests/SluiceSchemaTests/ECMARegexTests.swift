@@ -89,3 +89,56 @@ import SluiceWorkload
         #expect(checked > 5_000)
     }
 }
+
+/// Seeded robustness: random patterns and inputs never crash the regex parser or matcher, and
+/// random strings never crash a format check.
+@Suite struct RobustnessTests {
+    @Test func randomPatternsCompileOrThrowAndMatchWithoutCrashing() {
+        let seed: UInt64 = 0xF022_0001
+        var random = SplitMix64(seed: seed)
+        let pieces = ["a", "b", "(", ")", "[", "]", "{", "}", "{2}", "{1,", ",", "*", "+", "?", "|", "^", "$", ".", "\\",
+                      "\\d", "\\w", "\\b", "\\1", "\\k<n>", "(?<n>", "(?=", "(?!", "(?<=", "(?<!", "(?:", "-", "\\p{L}",
+                      "\\u{1F432}", "\\uD83D", "\\x4", "\\c", "é", "🐲", "0", "9"]
+        var compiled = 0
+        for _ in 0..<5_000 {
+            let pattern = (0..<(1 + random.below(8))).map { _ in pieces[random.below(pieces.count)] }.joined()
+            guard let regex = try? ECMARegex(pattern) else { continue }
+            compiled += 1
+            for text in ["", "a", "ab", "aab1", "é🐲b", String(repeating: "ab", count: 20)] {
+                _ = regex.matches(text)
+            }
+        }
+        #expect(compiled > 500, "seed \(seed)")
+    }
+
+    /// Random strings through every format: nothing traps, and the formats that contain
+    /// others agree (a valid uri is a valid uri-reference and iri; a hostname is an
+    /// idn-hostname; an email an idn-email; a date-time starts with a date).
+    @Test func randomStringsKeepFormatImplications() {
+        let seed: UInt64 = 0xF022_0002
+        var random = SplitMix64(seed: seed)
+        let implications: [(SchemaFormat, SchemaFormat)] = [
+            (.uri, .uriReference), (.uri, .iri), (.iri, .iriReference), (.uriReference, .iriReference),
+            (.hostname, .idnHostname), (.email, .idnEmail), (.ipv4, .hostname),
+        ]
+        var validCount = 0
+        let alphabet: [String] = ["a", "Z", "0", "9", ":", ".", "-", "+", "@", "[", "]", "/", "?", "#", "%", "%4", "%41", "\"",
+                                  "\\", "T", "Z", "P", "W", "x", "n", "{", "}", ",", "*", "~", "~0", " ", "é", "\u{05D0}",
+                                  "\u{0660}", "\u{200C}", "\u{00B7}", "xn--", "::", "1.2.3.4", "2024-01-01", "T00:00:00"]
+        for _ in 0..<20_000 {
+            let text = (0..<random.below(10)).map { _ in alphabet[random.below(alphabet.count)] }.joined()
+            var copy = text
+            let results: [SchemaFormat: Bool] = copy.withUTF8 { bytes in
+                Dictionary(uniqueKeysWithValues: SchemaFormat.allCases.map { ($0, $0.check(UnsafeRawBufferPointer(bytes))) })
+            }
+            validCount += results.values.filter { $0 }.count
+            for (narrow, wide) in implications where results[narrow] == true {
+                #expect(results[wide] == true, "seed \(seed): \(text) is a valid \(narrow.name) but not \(wide.name)")
+            }
+            if results[.dateTime] == true {
+                #expect(FormatTests.check(.date, String(text.prefix(10))), "seed \(seed): \(text)")
+            }
+        }
+        #expect(validCount > 1_000, "seed \(seed)")
+    }
+}
