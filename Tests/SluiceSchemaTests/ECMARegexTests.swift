@@ -35,6 +35,15 @@ import SluiceWorkload
         #expect(throws: RegexSyntaxError.self) { _ = try ECMARegex(pattern) }
     }
 
+    @Test func limitsAtTheirBoundaries() throws {
+        _ = try ECMARegex("^a{\(ECMARegexParser.repetitionCountMax)}$")
+        #expect(throws: RegexSyntaxError.self) { _ = try ECMARegex("^a{\(ECMARegexParser.repetitionCountMax + 1)}$") }
+        // Nested counted repetitions expand: 1,000 × 30 copies exceed the instruction limit.
+        #expect(throws: RegexSyntaxError.self) { _ = try ECMARegex("(?:a{1000}){30}") }
+        _ = try ECMARegex("(?:a{1000}){19}")  // 19,000 instructions and a few: within ECMARegex.instructionsMax
+        #expect(ECMARegex.instructionsMax == 20_000)
+    }
+
     @Test func catastrophicPatternsRunInLinearTime() throws {
         let regex = try ECMARegex("^(a+)+$")
         let text = String(repeating: "a", count: 5_000) + "b"

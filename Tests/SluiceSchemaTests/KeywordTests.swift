@@ -48,6 +48,12 @@ import SluiceWorkload
         #expect(try Self.valid(#"{"enum": [[1], {"x": false}]}"#, #"{"x": false}"#))
         #expect(try Self.valid(#"{"enum": [1]}"#, "true") == false)
         #expect(try Self.valid(#"{"uniqueItems": true}"#, "[1, 1.0]") == false)
+        // Both sides of the pairwise/sorting boundary, with the duplicate at the ends.
+        for count in [SchemaValidator.uniqueItemsPairwiseMax, SchemaValidator.uniqueItemsPairwiseMax + 1] {
+            let distinct = (0..<count).map(String.init)
+            #expect(try Self.valid(#"{"uniqueItems": true}"#, "[\(distinct.joined(separator: ","))]"))
+            #expect(try Self.valid(#"{"uniqueItems": true}"#, "[\((distinct.dropLast() + ["0.0"]).joined(separator: ","))]") == false)
+        }
         let long = (0..<40).map(String.init).joined(separator: ",")
         #expect(try Self.valid(#"{"uniqueItems": true}"#, "[\(long)]"))
         #expect(try Self.valid(#"{"uniqueItems": true}"#, "[\(long), {\"a\": 1}, {\"a\": 1.0}]") == false)

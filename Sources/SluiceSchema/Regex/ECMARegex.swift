@@ -273,7 +273,8 @@ struct RegexMachine {
     /// Whether the visited set is in use (no back references, and its size is bounded).
     let memoize: Bool
 
-    /// The largest visited set, in bits: beyond it, matching falls back to the step budget.
+    /// The largest visited set, in bits (2^26: 8 MiB): beyond it (a long input and a large
+    /// pattern), matching falls back to the step budget rather than allocate more.
     static let visitedBitsMax = 1 << 26
 
     init(regex: ECMARegex, input: UnsafeRawBufferPointer) {
