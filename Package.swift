@@ -70,7 +70,7 @@ let package = Package(
         .target(
             name: "SluiceCLI",
             dependencies: [
-                "SluiceJournal", "SluiceDocument", "SluiceWorkload",
+                "SluiceJournal", "SluiceDocument", "SluiceSchema", "SluiceWorkload",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict),
@@ -79,7 +79,7 @@ let package = Package(
         // Benchmark bodies (run small by tests, large by sluice-bench and Benchmarks/).
         .target(
             name: "SluiceBench",
-            dependencies: ["SluiceJournal", "SluiceDocument", "SluiceWorkload"],
+            dependencies: ["SluiceJournal", "SluiceDocument", "SluiceSchema", "SluiceWorkload"],
             swiftSettings: strict),
         .executableTarget(
             name: "sluice-bench",

@@ -194,6 +194,17 @@ PAIRS: list[Pair] = [
         note="paced appends; the figures are the latencies (target: wake p99 < 1 ms)",
         extra_metrics=["wake_p50_ms", "wake_p99_ms", "append_to_read_p50_ms", "append_to_read_p99_ms"],
     ),
+    # SluiceSchema (docs/schema.md): the workload against Benchmarks/workload-schema.json.
+    Pair(
+        figure="schema.validate",
+        metric="docs_per_s",
+        sluice=lambda c: [c.sluice_bench, "schema.validate", *c.workload_args(), "--input", str(c.workload_path)],
+        peer=lambda c: [sys.executable, str(PEERS / "jsonschema_peer.py"), "validate", str(c.workload_path)],
+        peer_name="jsonschema-rs",
+        target_ratio=1.0,
+        note="Sluice also yields reduce annotations; target: at least 1M docs/s on one core",
+        extra_metrics=["valid_only_docs_per_s"],
+    ),
 ]
 
 

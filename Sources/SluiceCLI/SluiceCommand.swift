@@ -15,6 +15,7 @@ public struct SluiceCommand: AsyncParsableCommand {
             WorkloadCommand.self,
             JSONCommand.self,
             JournalsCommand.self,
+            SchemaCommand.self,
         ])
 
     public init() {}

@@ -52,6 +52,21 @@ public struct ReduceAnnotations: Sendable, Equatable {
         table = []
     }
 
+    /// No annotations yet, over a table shared with the compiled schema (the validator's fast
+    /// path: setting a slot is then one store, and the table is never copied).
+    init(entryCount: Int, sharedTable: [ReduceAnnotation]) {
+        precondition(entryCount >= 0)
+        precondition(sharedTable.count < Int(UInt16.max), "too many distinct annotations in one schema")
+        slots = [UInt16](repeating: 0, count: entryCount)
+        table = sharedTable
+    }
+
+    /// Sets the annotation at `tapeIndex` to entry `tableIndex` of the shared table.
+    mutating func setSlot(tableIndex: Int, at tapeIndex: Int) {
+        assert(tableIndex >= 0 && tableIndex < table.count)
+        slots[tapeIndex] = UInt16(tableIndex + 1)
+    }
+
     /// Sets the annotation of the location whose tape index is `tapeIndex`.
     public mutating func set(_ annotation: ReduceAnnotation, at tapeIndex: Int) {
         precondition(slots.indices.contains(tapeIndex), "tape index \(tapeIndex) outside the document")
@@ -78,7 +93,14 @@ public struct ReduceAnnotations: Sendable, Equatable {
     public var entryCount: Int { slots.count }
 
     /// True if no location is annotated.
-    public var isEmpty: Bool { table.isEmpty }
+    public var isEmpty: Bool { table.isEmpty || !slots.contains { $0 != 0 } }
+
+    /// Equal when every location has the same annotation (however the tables are laid out).
+    public static func == (left: ReduceAnnotations, right: ReduceAnnotations) -> Bool {
+        guard left.entryCount == right.entryCount else { return false }
+        for index in 0..<left.entryCount where left[index] != right[index] { return false }
+        return true
+    }
 
     @usableFromInline
     func slotValue(_ tapeIndex: Int) -> UInt16 { slots[tapeIndex] }
