@@ -6,6 +6,7 @@
 // invalid catalog), 2 an internal or environment error; errors go to stderr and name the file,
 // line, path or offset at fault; output meant for programs goes to stdout.
 public import ArgumentParser
+import Foundation
 
 public struct SluiceCommand: AsyncParsableCommand {
     public static let configuration = CommandConfiguration(
@@ -19,4 +20,25 @@ public struct SluiceCommand: AsyncParsableCommand {
         ])
 
     public init() {}
+}
+
+extension SluiceCommand {
+    /// Runs the command line with Sluice's exit codes: argument-parser reports usage errors
+    /// with 64 (EX_USAGE); Sluice's convention is 1 for every user error (docs/cli.md).
+    public static func mainWithSluiceExitCodes(_ arguments: [String]? = nil) async {
+        do {
+            var command = try parseAsRoot(arguments)
+            if var asyncCommand = command as? any AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
+        } catch {
+            if exitCode(for: error).rawValue == 64 {
+                printError(fullMessage(for: error))
+                Foundation.exit(1)
+            }
+            exit(withError: error)
+        }
+    }
 }

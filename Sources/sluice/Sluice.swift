@@ -4,6 +4,6 @@ import SluiceCLI
 @main
 enum SluiceMain {
     static func main() async {
-        await SluiceCommand.main()
+        await SluiceCommand.mainWithSluiceExitCodes()
     }
 }
