@@ -1,0 +1,1 @@
+// SluiceCombine: placeholder, filled in below.
