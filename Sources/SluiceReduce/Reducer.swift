@@ -131,6 +131,10 @@ public struct Reducer {
         switch annotation.strategy {
         case .merge where right.kind == .object || right.kind == .array:
             try mergeAgainstNothing(right)
+        case .minimize where !annotation.key.isEmpty && (right.kind == .object || right.kind == .array),
+             .maximize where !annotation.key.isEmpty && (right.kind == .object || right.kind == .array):
+            // As when the right wins against a left value: merged into nothing.
+            try mergeAgainstNothing(right)
         case .set:
             try set(nil, right, key: annotation.key)
         default:

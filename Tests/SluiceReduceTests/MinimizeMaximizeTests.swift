@@ -114,4 +114,16 @@ import SluiceSchema
             .partial(#"{"a":0}"#, .gives(#"{"a":0}"#)),
         ])
     }
+
+    /// Regression (AssociativityPropertyTests, seed 2773532954): a keyed maximize value with
+    /// nothing to its left, in a full reduction, must lose its set terms as it does when it
+    /// wins against a left value; otherwise F(a) ⊕ (b ⊕ c) kept an `intersect` that
+    /// F(F(a) ⊕ b) ⊕ c dropped.
+    @Test func keyedMaximizeIntoNothingIsMergedIntoNothing() throws {
+        let plan = ReduceAnnotationPlan.mergeRoot(["d": ReduceAnnotationPlan(.maximize, key: ["/k"], properties: ["s": ReduceAnnotationPlan(.set)])])
+        let outcome = try reduce(#"{"x":"z"}"#, #"{"d":{"k":2,"s":{"intersect":{"m4":1}}}}"#, plan, mode: .full)
+        #expect(canonical(outcome.document) == #"{"d":{"k":2,"s":{}},"x":"z"}"#)
+        let sequential = try reduce(#"{"d":{"k":0}}"#, #"{"d":{"k":2,"s":{"intersect":{"m4":1}}}}"#, plan, mode: .full)
+        #expect(canonical(sequential.document) == #"{"d":{"k":2,"s":{}}}"#)
+    }
 }
