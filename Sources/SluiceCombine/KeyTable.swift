@@ -1,0 +1,184 @@
+// KeyTable: the combiner's in-memory index, one entry per packed key.
+import SluiceDocument
+
+/// The documents held for one key, in the order they reduce.
+struct CombinerEntry {
+    /// Where the packed key is in the table's key arena.
+    var keyOffset: Int
+    var keyLength: Int
+    var hash: UInt64
+    /// The left-most document (from a store), if one was added.
+    var front: Document?
+    /// Earlier documents a partial reduction could not combine with what followed them
+    /// (`associative: false`), in order. Empty (and not allocated) almost always.
+    var heldBack: [Document] = []
+    /// Every other document of the key, reduced together.
+    var last: Document?
+
+    /// Bytes of the documents this entry holds (and its held-back array).
+    var documentBytes: Int {
+        var bytes = (front?.memoryBytes ?? 0) + (last?.memoryBytes ?? 0)
+        if !heldBack.isEmpty {
+            bytes += KeyTable.arrayHeaderBytes + heldBack.capacity * MemoryLayout<Document>.stride
+            for document in heldBack { bytes += document.memoryBytes }
+        }
+        return bytes
+    }
+}
+
+/// An open-addressing hash table from packed keys to entries. Keys live in one byte arena;
+/// slots hold entry indices (Int32, -1 for empty) and are kept at most half full, so lookups
+/// probe about one slot. Never shrinks: `removeAll` keeps capacities for the next fill.
+struct KeyTable {
+    private(set) var entries: [CombinerEntry] = []
+    private var slots: [Int32]
+    private var slotMask: Int
+    private(set) var keyArena: [UInt8] = []
+
+    /// 1,024 slots to start (4 KiB): grows by doubling.
+    static let initialSlotCount = 1024
+    /// Estimated bytes of an array's heap header (refcount, count, capacity) and malloc's
+    /// rounding, counted for every array the combiner holds.
+    static let arrayHeaderBytes = 48
+
+    init() {
+        slots = [Int32](repeating: -1, count: Self.initialSlotCount)
+        slotMask = Self.initialSlotCount - 1
+    }
+
+    var count: Int { entries.count }
+
+    /// Bytes of the index itself (entries, slots, key arena), by capacity: what is allocated,
+    /// not what is used.
+    var indexBytes: Int {
+        3 * Self.arrayHeaderBytes
+            + entries.capacity * MemoryLayout<CombinerEntry>.stride
+            + slots.capacity * MemoryLayout<Int32>.stride
+            + keyArena.capacity
+    }
+
+    /// The entry index of `key`, inserting an empty entry if it is new.
+    mutating func findOrInsert(_ key: UnsafeRawBufferPointer) -> (index: Int, inserted: Bool) {
+        let hash = Self.hash(key)
+        var slot = Int(truncatingIfNeeded: hash) & slotMask
+        while true {
+            let index = Int(slots[slot])
+            if index < 0 { break }
+            let entry = entries[index]
+            if entry.hash == hash && entry.keyLength == key.count && keyEquals(entry, key) {
+                return (index, false)
+            }
+            slot = (slot + 1) & slotMask
+        }
+        let index = entries.count
+        precondition(index < Int(Int32.max), "more than 2^31 keys in one combiner")
+        let offset = keyArena.count
+        keyArena.append(contentsOf: key)
+        entries.append(CombinerEntry(keyOffset: offset, keyLength: key.count, hash: hash))
+        slots[slot] = Int32(index)
+        if entries.count * 2 > slots.count { grow() }
+        return (index, true)
+    }
+
+    private func keyEquals(_ entry: CombinerEntry, _ key: UnsafeRawBufferPointer) -> Bool {
+        keyArena.withUnsafeBytes { arena in
+            // Safety: the entry's range lies inside the arena.
+            compareBytes(UnsafeRawBufferPointer(rebasing: arena[entry.keyOffset..<(entry.keyOffset + entry.keyLength)]), key) == 0
+        }
+    }
+
+    private mutating func grow() {
+        let count = slots.count * 2
+        slots = [Int32](repeating: -1, count: count)
+        slotMask = count - 1
+        for (index, entry) in entries.enumerated() {
+            var slot = Int(truncatingIfNeeded: entry.hash) & slotMask
+            while slots[slot] >= 0 { slot = (slot + 1) & slotMask }
+            slots[slot] = Int32(index)
+        }
+    }
+
+    /// Calls `body` with the packed key of entry `index`.
+    func withKey<R>(_ index: Int, _ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
+        let entry = entries[index]
+        return try keyArena.withUnsafeBytes { arena in
+            try body(UnsafeRawBufferPointer(rebasing: arena[entry.keyOffset..<(entry.keyOffset + entry.keyLength)]))
+        }
+    }
+
+    subscript(index: Int) -> CombinerEntry {
+        get { entries[index] }
+        _modify { yield &entries[index] }
+    }
+
+    /// Entry indices in packed-key order.
+    func sortedIndices() -> [Int] {
+        var order = Array(entries.indices)
+        keyArena.withUnsafeBytes { arena in
+            entries.withUnsafeBufferPointer { entries in
+                // Safety: every entry's key range lies inside the arena.
+                order.sort { a, b in
+                    let x = entries[a], y = entries[b]
+                    return compareBytes(UnsafeRawBufferPointer(rebasing: arena[x.keyOffset..<(x.keyOffset + x.keyLength)]),
+                                        UnsafeRawBufferPointer(rebasing: arena[y.keyOffset..<(y.keyOffset + y.keyLength)])) < 0
+                }
+            }
+        }
+        return order
+    }
+
+    /// Empties the table, keeping its capacities.
+    mutating func removeAll() {
+        entries.removeAll(keepingCapacity: true)
+        keyArena.removeAll(keepingCapacity: true)
+        for index in slots.indices { slots[index] = -1 }
+    }
+
+    /// A 64-bit hash of key bytes: eight bytes at a time, multiply and xor-shift, then the
+    /// murmur3 finalizer. Keys come from documents, not adversaries of this process; a
+    /// collision costs a probe, never a wrong answer.
+    static func hash(_ bytes: UnsafeRawBufferPointer) -> UInt64 {
+        var hash: UInt64 = 0x9E37_79B9_7F4A_7C15 ^ UInt64(bytes.count)
+        var index = 0
+        // Safety: loads stay inside `bytes`.
+        while index + 8 <= bytes.count {
+            hash = (hash ^ bytes.loadUnaligned(fromByteOffset: index, as: UInt64.self)) &* 0xBF58_476D_1CE4_E5B9
+            hash ^= hash >> 29
+            index += 8
+        }
+        var tail: UInt64 = 0
+        var shift: UInt64 = 0
+        while index < bytes.count {
+            tail |= UInt64(bytes[index]) << shift
+            shift += 8
+            index += 1
+        }
+        hash = (hash ^ tail) &* 0x94D0_49BB_1331_11EB
+        hash ^= hash >> 33
+        hash &*= 0xFF51_AFD7_ED55_8CCD
+        hash ^= hash >> 33
+        hash &*= 0xC4CE_B9FE_1A85_EC53
+        hash ^= hash >> 33
+        return hash
+    }
+}
+
+/// Compares two byte strings: unsigned bytes, then the shorter first. -1, 0 or 1.
+@inline(__always)
+func compareBytes(_ left: UnsafeRawBufferPointer, _ right: UnsafeRawBufferPointer) -> Int {
+    let common = Swift.min(left.count, right.count)
+    var index = 0
+    // Safety: reads stay below `common` bytes of both.
+    while index + 8 <= common {
+        let x = UInt64(bigEndian: left.loadUnaligned(fromByteOffset: index, as: UInt64.self))
+        let y = UInt64(bigEndian: right.loadUnaligned(fromByteOffset: index, as: UInt64.self))
+        if x != y { return x < y ? -1 : 1 }
+        index += 8
+    }
+    while index < common {
+        let x = left[index], y = right[index]
+        if x != y { return x < y ? -1 : 1 }
+        index += 1
+    }
+    return left.count < right.count ? -1 : (left.count > right.count ? 1 : 0)
+}
