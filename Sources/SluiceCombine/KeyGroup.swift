@@ -23,6 +23,8 @@ public struct CombinerStatistics: Sendable, Equatable {
     public var spilledDocuments = 0
     /// Documents drained.
     public var documentsDrained = 0
+
+    public init() {}
 }
 
 /// One document drained from a combiner.
