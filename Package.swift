@@ -96,7 +96,7 @@ let package = Package(
         .executableTarget(
             name: "sluice-bench",
             dependencies: [
-                "SluiceBench", "SluiceWorkload",
+                "SluiceBench", "SluiceWorkload", "SluiceReduce",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict),
@@ -114,7 +114,10 @@ let package = Package(
             dependencies: ["SluiceCombine", "SluiceReduce", "SluiceSchema", "SluiceDocument", "SluiceWorkload"],
             swiftSettings: strict),
         .testTarget(name: "SluiceCLITests", dependencies: ["SluiceCLI"], swiftSettings: strict),
-        .testTarget(name: "SluiceBenchTests", dependencies: ["SluiceBench", "SluiceWorkload", "SluiceCombine"], swiftSettings: strict),
+        .testTarget(
+            name: "SluiceBenchTests",
+            dependencies: ["SluiceBench", "SluiceWorkload", "SluiceCombine", "SluiceDocument", "SluiceSchema"],
+            swiftSettings: strict),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -143,6 +143,26 @@ PAIRS: list[Pair] = [
         peer=None,
         note="tape bytes out and back in (validated), as a spill would; no peer",
     ),
+    # SluiceCombine (docs/reduce.md): both sides read the same workload file; Sluice validates
+    # with a stand-in until SluiceSchema's validator is merged.
+    Pair(
+        figure="combine.workload",
+        metric="docs_per_s",
+        sluice=lambda c: [c.sluice_bench, "combine.workload", *c.workload_args(), "--input", str(c.workload_path)],
+        peer=lambda c: [sys.executable, str(PEERS / "duckdb_peer.py"), "combine", str(c.workload_path)],
+        peer_name="duckdb GROUP BY",
+        target_ratio=1.0,
+        extra_metrics=["peak_rss_mib", "combiner_peak_mib"],
+    ),
+    Pair(
+        figure="combine.spill",
+        metric="docs_per_s",
+        sluice=lambda c: [c.sluice_bench, "combine.spill", *c.workload_args(), "--input", str(c.workload_path), "--budget-mib", "64"],
+        peer=lambda c: [sys.executable, str(PEERS / "duckdb_peer.py"), "combine", str(c.workload_path), "--memory-limit-mib", "64"],
+        peer_name="duckdb GROUP BY, memory_limit 64MB",
+        extra_metrics=["peak_rss_mib", "combiner_peak_mib", "spilled_mib"],
+        note="64 MiB budget: slowdown against combine.workload",
+    ),
 ]
 
 

@@ -9,7 +9,8 @@ struct SluiceBenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "sluice-bench",
         abstract: "Run one Sluice benchmark and print its result as a JSON line.",
-        subcommands: [GenerateWorkload.self, JSONParse.self, JSONSerialize.self, JSONKey.self, JSONTape.self])
+        subcommands: [GenerateWorkload.self, JSONParse.self, JSONSerialize.self, JSONKey.self, JSONTape.self,
+                      CombineWorkload.self, CombineSpill.self])
 }
 
 /// Options every benchmark shares: the workload.

@@ -1,0 +1,36 @@
+// sluice-bench combine.workload / combine.spill (SluiceBench/CombineBenchmarks.swift).
+import ArgumentParser
+import SluiceBench
+import SluiceReduce
+
+struct CombineWorkload: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "combine.workload",
+        abstract: "Combine the workload by /id (merge; sum amount, qty; maximize ts) within the default 256 MiB budget.")
+
+    @OptionGroup var options: DocumentInputOptions
+
+    @Option(help: "Reduction mode: partial or full.")
+    var mode: String = "partial"
+
+    func run() async throws {
+        guard mode == "partial" || mode == "full" else { throw ValidationError("--mode is partial or full") }
+        print(try CombineBenchmarks.combine(options.workload.spec, file: options.input, mode: mode == "full" ? .full : .partial).jsonLine)
+    }
+}
+
+struct CombineSpill: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "combine.spill", abstract: "The same combine within a memory budget that forces spills (default 64 MiB).")
+
+    @OptionGroup var options: DocumentInputOptions
+
+    @Option(help: "Memory budget in MiB.")
+    var budgetMib: Int = 64
+
+    func run() async throws {
+        guard budgetMib >= 0 else { throw ValidationError("--budget-mib must not be negative") }
+        print(try CombineBenchmarks.combine(options.workload.spec, file: options.input, figure: "combine.spill",
+                                            memoryBudgetBytes: budgetMib << 20).jsonLine)
+    }
+}
