@@ -81,7 +81,7 @@ public enum CombineBenchmarks {
 
     /// Parses the complete lines of `chunk` and adds them to `combiner`.
     static func addLines(_ chunk: UnsafeRawBufferPointer, _ splitter: inout JSONLinesSplitter, _ parser: inout JSONParser,
-                         _ combiner: inout Combiner<WorkloadValidatorStandIn>) throws {
+                         _ combiner: inout Combiner) throws {
         try splitter.feed(chunk) { line, _ in try combiner.add(try parser.parse(line)) }
     }
 

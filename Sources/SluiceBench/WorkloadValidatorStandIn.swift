@@ -21,6 +21,11 @@
 public import SluiceCombine
 public import SluiceDocument
 public import SluiceSchema
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 public struct WorkloadValidatorStandIn: DocumentValidator {
     public struct Invalid: Error, CustomStringConvertible {
@@ -32,7 +37,13 @@ public struct WorkloadValidatorStandIn: DocumentValidator {
     static let merge = ReduceAnnotation(strategy: .merge)
     static let sum = ReduceAnnotation(strategy: .sum)
     static let maximize = ReduceAnnotation(strategy: .maximize)
-    static let tiers: [[UInt8]] = ["free", "bronze", "silver", "gold", "platinum"].map { Array($0.utf8) }
+    static let tiers: [StaticString] = ["free", "bronze", "silver", "gold", "platinum"]
+
+    /// True if `bytes` are the UTF-8 of `literal`.
+    @inline(__always)
+    static func equals(_ bytes: UnsafeRawBufferPointer, _ literal: StaticString) -> Bool {
+        bytes.count == literal.utf8CodeUnitCount && (bytes.count == 0 || memcmp(bytes.baseAddress!, literal.utf8Start, bytes.count) == 0)
+    }
 
     public init() {}
 
@@ -46,32 +57,32 @@ public struct WorkloadValidatorStandIn: DocumentValidator {
             let value = property.value
             let matched: Bool = try property.nameNode.withUTF8 { name throws -> Bool in
                 switch name.count {
-                case 2 where name.elementsEqual("id".utf8):
+                case 2 where Self.equals(name, "id"):
                     guard let valid = value.withUTF8({ Self.isKey($0) }), valid else { throw Invalid(pointer: "/id", message: "expected a string like key-000000") }
                     seen |= 1
-                case 3 where name.elementsEqual("seq".utf8):
+                case 3 where Self.equals(name, "seq"):
                     guard let seq = value.int64, seq >= 0 else { throw Invalid(pointer: "/seq", message: "expected an integer ≥ 0") }
                     seen |= 2
-                case 2 where name.elementsEqual("ts".utf8):
+                case 2 where Self.equals(name, "ts"):
                     guard let valid = value.withUTF8({ Self.isDateTime($0) }), valid else { throw Invalid(pointer: "/ts", message: "expected a date-time") }
                     annotations.set(Self.maximize, at: value.tapeIndex)
                     seen |= 4
-                case 8 where name.elementsEqual("customer".utf8):
+                case 8 where Self.equals(name, "customer"):
                     try Self.validateCustomer(value)
                     seen |= 8
-                case 6 where name.elementsEqual("amount".utf8):
+                case 6 where Self.equals(name, "amount"):
                     guard let amount = value.number, amount >= JSONNumber.int(0) else { throw Invalid(pointer: "/amount", message: "expected a number ≥ 0") }
                     annotations.set(Self.sum, at: value.tapeIndex)
                     seen |= 16
-                case 3 where name.elementsEqual("qty".utf8):
+                case 3 where Self.equals(name, "qty"):
                     guard let qty = value.int64, qty >= 1 else { throw Invalid(pointer: "/qty", message: "expected an integer ≥ 1") }
                     annotations.set(Self.sum, at: value.tapeIndex)
                     seen |= 32
-                case 4 where name.elementsEqual("tags".utf8):
+                case 4 where Self.equals(name, "tags"):
                     guard value.kind == .array, value.count <= 16 else { throw Invalid(pointer: "/tags", message: "expected at most 16 strings") }
                     for tag in value.elements where tag.kind != .string { throw Invalid(pointer: "/tags", message: "expected strings") }
                     seen |= 64
-                case 4 where name.elementsEqual("note".utf8):
+                case 4 where Self.equals(name, "note"):
                     guard let length = value.unicodeScalarCount, length <= 2000 else { throw Invalid(pointer: "/note", message: "expected a string of at most 2000 characters") }
                     seen |= 128
                 default:
@@ -91,15 +102,15 @@ public struct WorkloadValidatorStandIn: DocumentValidator {
         for property in customer.properties {
             guard property.value.kind == .string else { throw Invalid(pointer: "/customer/" + property.name, message: "expected a string") }
             let bit: Int = property.nameNode.withUTF8 { name in
-                if name.elementsEqual("cid".utf8) { return 1 }
-                if name.elementsEqual("name".utf8) { return 2 }
-                if name.elementsEqual("tier".utf8) { return 4 }
-                if name.elementsEqual("region".utf8) { return 8 }
-                if name.elementsEqual("city".utf8) { return 16 }
+                if equals(name, "cid") { return 1 }
+                if equals(name, "name") { return 2 }
+                if equals(name, "tier") { return 4 }
+                if equals(name, "region") { return 8 }
+                if equals(name, "city") { return 16 }
                 return 0
             } ?? 0
             if bit == 0 { throw Invalid(pointer: "/customer/" + property.name, message: "property not allowed") }
-            if bit == 4, property.value.withUTF8({ tier in tiers.contains { $0.elementsEqual(tier) } }) != true {
+            if bit == 4, property.value.withUTF8({ tier in tiers.contains { equals(tier, $0) } }) != true {
                 throw Invalid(pointer: "/customer/tier", message: "not one of the tiers")
             }
             seen |= bit

@@ -20,8 +20,8 @@ import SluiceReduce
 /// sorted by key and written to the spill file as a run, and starts again empty. Draining
 /// merges the runs and the table. Peak memory is the budget plus one document plus the spill
 /// writer's buffers, whatever the input size.
-public struct Combiner<Validator: DocumentValidator>: ~Copyable {
-    var engine: CombineEngine<Validator>
+public struct Combiner: ~Copyable {
+    var engine: CombineEngine
     var table = KeyTable()
     /// Bytes of the documents the table holds.
     var documentBytes = 0
@@ -31,7 +31,7 @@ public struct Combiner<Validator: DocumentValidator>: ~Copyable {
     /// The most `memoryBytes` (plus spill buffers while spilling) ever was.
     public private(set) var peakMemoryBytes = 0
 
-    public init(configuration: CombinerConfiguration, validator: Validator) {
+    public init(configuration: CombinerConfiguration, validator: some DocumentValidator) {
         engine = CombineEngine(validator: validator, configuration: configuration)
         keyScratch.reserveCapacity(256)
     }
@@ -91,8 +91,9 @@ public struct Combiner<Validator: DocumentValidator>: ~Copyable {
         var writer = SpillRunWriter(file: file!, blockBytesTarget: engine.configuration.spillBlockBytesTarget)
         for index in table.sortedIndices() {
             let entry = table[index]
+            let range = table.locations[index].range
             try table.keyArena.withBytes { arena throws(CombineError) in
-                let key = UnsafeRawBufferPointer(rebasing: arena[entry.keyOffset..<(entry.keyOffset + entry.keyLength)])
+                let key = UnsafeRawBufferPointer(rebasing: arena[range])
                 if let front = entry.front { try writer.append(key: key, document: front, flags: .front) }
                 for document in entry.heldBack { try writer.append(key: key, document: document, flags: .heldBack) }
                 if let last = entry.last { try writer.append(key: key, document: last, flags: []) }
@@ -111,7 +112,7 @@ public struct Combiner<Validator: DocumentValidator>: ~Copyable {
 
     /// Ends accumulating: the combiner becomes a drainer that yields the combined documents in
     /// packed-key order. Runs beyond `mergeFanInMax` are merged first.
-    public consuming func drain() throws(CombineError) -> CombinerDrainer<Validator> {
+    public consuming func drain() throws(CombineError) -> CombinerDrainer {
         try CombinerDrainer(engine: engine, table: table, documentBytes: documentBytes, file: file, runs: runs,
                             peakMemoryBytes: peakMemoryBytes)
     }

@@ -6,8 +6,8 @@ import SluiceReduce
 /// `associative: false` kept a partial combine's documents apart), each validated. Reads the
 /// spilled runs and the in-memory table together (a k-way merge); the documents of one key
 /// reduce fronts first, then in the order they were added.
-public struct CombinerDrainer<Validator: DocumentValidator>: ~Copyable {
-    var engine: CombineEngine<Validator>
+public struct CombinerDrainer: ~Copyable {
+    var engine: CombineEngine
     var table: KeyTable
     /// Table entries in packed-key order, and the next one to drain.
     let order: [Int]
@@ -22,7 +22,7 @@ public struct CombinerDrainer<Validator: DocumentValidator>: ~Copyable {
     /// The most `memoryBytes` ever was, while accumulating and while draining.
     public private(set) var peakMemoryBytes: Int
 
-    init(engine: CombineEngine<Validator>, table: KeyTable, documentBytes: Int, file: SpillFile?, runs: [SpillRun],
+    init(engine: CombineEngine, table: KeyTable, documentBytes: Int, file: SpillFile?, runs: [SpillRun],
          peakMemoryBytes: Int) throws(CombineError) {
         self.engine = engine
         self.table = table

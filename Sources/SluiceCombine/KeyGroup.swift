@@ -44,13 +44,13 @@ struct GroupRecord {
 }
 
 /// Validation and reduction shared by a combiner and its drainer.
-struct CombineEngine<Validator: DocumentValidator> {
-    var validator: Validator
+struct CombineEngine {
+    var validator: any DocumentValidator
     var reducer = Reducer()
     let configuration: CombinerConfiguration
     var statistics = CombinerStatistics()
 
-    init(validator: Validator, configuration: CombinerConfiguration) {
+    init(validator: any DocumentValidator, configuration: CombinerConfiguration) {
         self.validator = validator
         self.configuration = configuration
     }

@@ -3,10 +3,6 @@ import SluiceDocument
 
 /// The documents held for one key, in the order they reduce.
 struct CombinerEntry {
-    /// Where the packed key is in the table's key arena.
-    var keyOffset: Int
-    var keyLength: Int
-    var hash: UInt64
     /// The left-most document (from a store), if one was added.
     var front: Document?
     /// Earlier documents a partial reduction could not combine with what followed them
@@ -26,11 +22,22 @@ struct CombinerEntry {
     }
 }
 
+/// Where an entry's key is, and its hash: kept apart from the documents so a lookup touches
+/// neither their references nor their cache lines.
+struct KeyLocation {
+    var hash: UInt64
+    var offset: Int32
+    var length: Int32
+
+    var range: Range<Int> { Int(offset)..<(Int(offset) + Int(length)) }
+}
+
 /// An open-addressing hash table from packed keys to entries. Keys live in one byte arena;
 /// slots hold entry indices (Int32, -1 for empty) and are kept at most half full, so lookups
 /// probe about one slot. Never shrinks: `removeAll` keeps capacities for the next fill.
 struct KeyTable {
     private(set) var entries: [CombinerEntry] = []
+    private(set) var locations: [KeyLocation] = []
     private var slots: [Int32]
     private var slotMask: Int
     private(set) var keyArena: [UInt8] = []
@@ -51,8 +58,9 @@ struct KeyTable {
     /// Bytes of the index itself (entries, slots, key arena), by capacity: what is allocated,
     /// not what is used.
     var indexBytes: Int {
-        3 * Self.arrayHeaderBytes
+        4 * Self.arrayHeaderBytes
             + entries.capacity * MemoryLayout<CombinerEntry>.stride
+            + locations.capacity * MemoryLayout<KeyLocation>.stride
             + slots.capacity * MemoryLayout<Int32>.stride
             + keyArena.capacity
     }
@@ -64,26 +72,28 @@ struct KeyTable {
         while true {
             let index = Int(slots[slot])
             if index < 0 { break }
-            let entry = entries[index]
-            if entry.hash == hash && entry.keyLength == key.count && keyEquals(entry, key) {
+            let location = locations[index]
+            if location.hash == hash && Int(location.length) == key.count && keyEquals(location, key) {
                 return (index, false)
             }
             slot = (slot + 1) & slotMask
         }
         let index = entries.count
         precondition(index < Int(Int32.max), "more than 2^31 keys in one combiner")
+        precondition(keyArena.count + key.count <= Int(Int32.max), "more than 2 GiB of keys in one combiner")
         let offset = keyArena.count
         keyArena.append(contentsOf: key)
-        entries.append(CombinerEntry(keyOffset: offset, keyLength: key.count, hash: hash))
+        entries.append(CombinerEntry())
+        locations.append(KeyLocation(hash: hash, offset: Int32(offset), length: Int32(key.count)))
         slots[slot] = Int32(index)
         if entries.count * 2 > slots.count { grow() }
         return (index, true)
     }
 
-    private func keyEquals(_ entry: CombinerEntry, _ key: UnsafeRawBufferPointer) -> Bool {
+    private func keyEquals(_ location: KeyLocation, _ key: UnsafeRawBufferPointer) -> Bool {
         keyArena.withUnsafeBytes { arena in
-            // Safety: the entry's range lies inside the arena.
-            compareBytes(UnsafeRawBufferPointer(rebasing: arena[entry.keyOffset..<(entry.keyOffset + entry.keyLength)]), key) == 0
+            // Safety: the location's range lies inside the arena.
+            compareBytes(UnsafeRawBufferPointer(rebasing: arena[location.range]), key) == 0
         }
     }
 
@@ -91,8 +101,8 @@ struct KeyTable {
         let count = slots.count * 2
         slots = [Int32](repeating: -1, count: count)
         slotMask = count - 1
-        for (index, entry) in entries.enumerated() {
-            var slot = Int(truncatingIfNeeded: entry.hash) & slotMask
+        for (index, location) in locations.enumerated() {
+            var slot = Int(truncatingIfNeeded: location.hash) & slotMask
             while slots[slot] >= 0 { slot = (slot + 1) & slotMask }
             slots[slot] = Int32(index)
         }
@@ -100,10 +110,8 @@ struct KeyTable {
 
     /// Calls `body` with the packed key of entry `index`.
     func withKey<R>(_ index: Int, _ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
-        let entry = entries[index]
-        return try keyArena.withUnsafeBytes { arena in
-            try body(UnsafeRawBufferPointer(rebasing: arena[entry.keyOffset..<(entry.keyOffset + entry.keyLength)]))
-        }
+        let range = locations[index].range
+        return try keyArena.withUnsafeBytes { arena in try body(UnsafeRawBufferPointer(rebasing: arena[range])) }
     }
 
     subscript(index: Int) -> CombinerEntry {
@@ -115,12 +123,11 @@ struct KeyTable {
     func sortedIndices() -> [Int] {
         var order = Array(entries.indices)
         keyArena.withUnsafeBytes { arena in
-            entries.withUnsafeBufferPointer { entries in
-                // Safety: every entry's key range lies inside the arena.
+            locations.withUnsafeBufferPointer { locations in
+                // Safety: every key range lies inside the arena.
                 order.sort { a, b in
-                    let x = entries[a], y = entries[b]
-                    return compareBytes(UnsafeRawBufferPointer(rebasing: arena[x.keyOffset..<(x.keyOffset + x.keyLength)]),
-                                        UnsafeRawBufferPointer(rebasing: arena[y.keyOffset..<(y.keyOffset + y.keyLength)])) < 0
+                    compareBytes(UnsafeRawBufferPointer(rebasing: arena[locations[a].range]),
+                                 UnsafeRawBufferPointer(rebasing: arena[locations[b].range])) < 0
                 }
             }
         }
@@ -130,6 +137,7 @@ struct KeyTable {
     /// Empties the table, keeping its capacities.
     mutating func removeAll() {
         entries.removeAll(keepingCapacity: true)
+        locations.removeAll(keepingCapacity: true)
         keyArena.removeAll(keepingCapacity: true)
         for index in slots.indices { slots[index] = -1 }
     }

@@ -72,13 +72,17 @@ extension Reducer {
     /// A right property reduced into the left value of the same name (or into nothing);
     /// dropped if it is a deleted location of a full reduction.
     mutating func mergeProperty(_ left: Node?, _ right: Node.Property) throws(ReduceError) {
-        if isDeletedLocation(right.value) {
+        guard let annotation = annotations[right.value.tapeIndex] else {
+            builder.property(right)  // lastWriteWins: the name and the value at once
+            return
+        }
+        if isDeleting(annotation) {
             removedLocations = true
             return
         }
         writeName(right.nameNode)
         do {
-            try value(left, right.value)
+            try value(left, right.value, annotation)
         } catch {
             throw error.prefixed(right.name)
         }

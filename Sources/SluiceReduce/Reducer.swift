@@ -48,6 +48,10 @@ public struct Reducer {
     var prunesRightOnlyValues = false
     /// Set when a full reduction removed a location or a set term.
     var removedLocations = false
+    /// Buffers of the flat merge (Reducer+FlatMerge.swift), and whether to try it (tests
+    /// compare both paths).
+    var flatMergeScratch = FlatMergeScratch()
+    var usesFlatMerge = true
 
     public init() {}
 
@@ -68,6 +72,9 @@ public struct Reducer {
             // Nothing to reduce into and nothing to remove: the document itself.
             try checkAgainstNothing(rightRoot)
             return ReduceOutcome(document: right, isDeleted: isDeleted, removedLocations: false)
+        }
+        if usesFlatMerge, let left, let document = flatMerge(left, right) {
+            return ReduceOutcome(document: document, isDeleted: false, removedLocations: false)
         }
         do {
             try value(left?.root, rightRoot)
@@ -100,6 +107,11 @@ public struct Reducer {
             builder.copy(right)  // lastWriteWins
             return
         }
+        try value(left, right, annotation)
+    }
+
+    /// `value` with the right's annotation already looked up.
+    mutating func value(_ left: Node?, _ right: Node, _ annotation: ReduceAnnotation) throws(ReduceError) {
         guard let left else {
             if prunesRightOnlyValues {
                 try valueAgainstNothing(right, annotation)
@@ -178,8 +190,14 @@ public struct Reducer {
     /// True when `right` is a location a full reduction removes: its annotation is `merge` or
     /// `lastWriteWins` with `delete: true`.
     func isDeletedLocation(_ right: Node) -> Bool {
-        guard isFull, let annotation = annotations[right.tapeIndex], annotation.delete else { return false }
-        return annotation.strategy == .merge || annotation.strategy == .lastWriteWins
+        guard isFull, let annotation = annotations[right.tapeIndex] else { return false }
+        return isDeleting(annotation)
+    }
+
+    /// True for a full reduction's `delete: true` on merge or lastWriteWins.
+    @inline(__always)
+    func isDeleting(_ annotation: ReduceAnnotation) -> Bool {
+        isFull && annotation.delete && (annotation.strategy == .merge || annotation.strategy == .lastWriteWins)
     }
 
     // MARK: - Building blocks

@@ -20,7 +20,7 @@ func canonical(_ document: Document) -> String {
 func canonical(_ text: String) -> String { canonical(document(text)) }
 
 /// Drains everything left in `drainer`.
-func drainAll<V: DocumentValidator>(_ drainer: inout CombinerDrainer<V>) throws -> [DrainedDocument] {
+func drainAll(_ drainer: inout CombinerDrainer) throws -> [DrainedDocument] {
     var output: [DrainedDocument] = []
     while let drained = try drainer.next() { output.append(drained) }
     return output
