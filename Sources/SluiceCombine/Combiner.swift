@@ -1,6 +1,7 @@
 // Combiner: the accumulating side of the combiner's lifecycle.
 public import SluiceDocument
 import SluiceReduce
+public import SluiceSchema
 
 /// Combines documents by key within a memory budget.
 ///
@@ -58,10 +59,28 @@ public struct Combiner: ~Copyable {
         if memory > engine.configuration.memoryBudgetBytes { try spill() }
     }
 
+    /// Adds a document that was validated elsewhere (for example on another thread, while this
+    /// one combines): `annotations` must be what the combiner's validator returns for it.
+    /// Drained documents are still validated by the combiner's validator.
+    public mutating func add(_ document: Document, annotations: ReduceAnnotations, front: Bool = false) throws(CombineError) {
+        precondition(annotations.entryCount == document.entryCount, "annotations of another document")
+        engine.statistics.documentsAdded += 1
+        keyScratch.removeAll(keepingCapacity: true)
+        engine.configuration.key.pack(document, into: &keyScratch)
+        let scratch = keyScratch
+        try scratch.withBytes { key throws(CombineError) in try add(document, annotations, key: key, front: front) }
+        let memory = memoryBytes
+        if memory > peakMemoryBytes { peakMemoryBytes = memory }
+        if memory > engine.configuration.memoryBudgetBytes { try spill() }
+    }
+
     private mutating func add(_ document: Document, key: UnsafeRawBufferPointer, front: Bool) throws(CombineError) {
         let annotations = try engine.validate(document, key: key)
-        let (index, inserted) = table.findOrInsert(key)
-        let before = inserted ? 0 : table[index].documentBytes
+        try add(document, annotations, key: key, front: front)
+    }
+
+    private mutating func add(_ document: Document, _ annotations: ReduceAnnotations, key: UnsafeRawBufferPointer, front: Bool) throws(CombineError) {
+        let (index, _) = table.findOrInsert(key)
         if front {
             if let left = table[index].front {
                 guard let reduced = try engine.reduce(left, document, annotations, mode: .partial, key: key) else {
@@ -71,17 +90,41 @@ public struct Combiner: ~Copyable {
             } else {
                 table[index].front = document
             }
-        } else if let left = table[index].last {
-            if let reduced = try engine.reduce(left, document, annotations, mode: .partial, key: key) {
-                table[index].last = reduced.document
+        } else if !table[index].lastTapeBytes.isEmpty {
+            // Flat merges accumulate as tape bytes; anything else decodes them first.
+            if engine.reducer.reduce(intoTapeBytes: &table[index].lastTapeBytes, document, annotations: annotations) {
+                engine.statistics.reductions += 1
             } else {
-                table[index].heldBack.append(left)
-                table[index].last = document
+                let left = try table[index].lastDocument()!
+                table[index].lastTapeBytes = []
+                try reduceGenerally(left, document, annotations, index: index, key: key)
+            }
+        } else if let left = table[index].last {
+            var bytes: [UInt8] = []
+            left.appendTapeBytes(to: &bytes)
+            if engine.reducer.reduce(intoTapeBytes: &bytes, document, annotations: annotations) {
+                table[index].last = nil
+                table[index].lastTapeBytes = bytes
+                engine.statistics.reductions += 1
+            } else {
+                try reduceGenerally(left, document, annotations, index: index, key: key)
             }
         } else {
             table[index].last = document
         }
-        documentBytes += table[index].documentBytes - before
+        documentBytes += table[index].recount()
+    }
+
+    /// Reduces `document` into `left`, the key's last document; where `associative: false`
+    /// refuses, keeps `left` apart and starts again from `document`.
+    private mutating func reduceGenerally(_ left: Document, _ document: Document, _ annotations: ReduceAnnotations, index: Int,
+                                          key: UnsafeRawBufferPointer) throws(CombineError) {
+        if let reduced = try engine.reduce(left, document, annotations, mode: .partial, key: key) {
+            table[index].last = reduced.document
+        } else {
+            table[index].heldBack.append(left)
+            table[index].last = document
+        }
     }
 
     /// Writes the table as a sorted run and empties it.
@@ -96,7 +139,11 @@ public struct Combiner: ~Copyable {
                 let key = UnsafeRawBufferPointer(rebasing: arena[range])
                 if let front = entry.front { try writer.append(key: key, document: front, flags: .front) }
                 for document in entry.heldBack { try writer.append(key: key, document: document, flags: .heldBack) }
-                if let last = entry.last { try writer.append(key: key, document: last, flags: []) }
+                if let last = entry.last {
+                    try writer.append(key: key, document: last, flags: [])
+                } else if !entry.lastTapeBytes.isEmpty {
+                    try entry.lastTapeBytes.withBytes { bytes throws(CombineError) in try writer.append(key: key, tapeBytes: bytes, flags: []) }
+                }
             }
         }
         let memory = memoryBytes + writer.bufferBytes

@@ -10,10 +10,40 @@ struct CombinerEntry {
     var heldBack: [Document] = []
     /// Every other document of the key, reduced together.
     var last: Document?
+    /// `last` as tape bytes while flat merges accumulate into it (`Reducer.reduce(intoTapeBytes:)`);
+    /// empty otherwise. At most one of `last` and `lastTapeBytes` holds the key's document.
+    var lastTapeBytes: [UInt8] = []
+    /// `documentBytes` when last computed (`recount()`), so accounting does not touch the
+    /// documents' own (cold) memory.
+    private(set) var heldBytes = 0
+
+    /// Recomputes `heldBytes` after a change; returns the difference.
+    mutating func recount() -> Int {
+        let before = heldBytes
+        heldBytes = documentBytes
+        return heldBytes - before
+    }
+
+    /// Whether the entry holds a document besides its front and held-back ones.
+    var hasLast: Bool { last != nil || !lastTapeBytes.isEmpty }
+
+    /// The last document, decoding (and so checking) accumulated tape bytes.
+    func lastDocument(file: String = "combiner memory") throws(CombineError) -> Document? {
+        if let last { return last }
+        guard !lastTapeBytes.isEmpty else { return nil }
+        let decoded = lastTapeBytes.withUnsafeBytes { bytes in
+            Result { () throws(TapeDecodingError) -> Document in try Document(tapeBytes: bytes, depthMax: JSONParser.depthMaxLimit) }
+        }
+        switch decoded {
+        case .success(let document): return document
+        case .failure(let error): throw CombineError.spill(path: file, offset: error.offset, message: "accumulated tape bytes: \(error.message)")
+        }
+    }
 
     /// Bytes of the documents this entry holds (and its held-back array).
     var documentBytes: Int {
         var bytes = (front?.memoryBytes ?? 0) + (last?.memoryBytes ?? 0)
+        if lastTapeBytes.capacity > 0 { bytes += KeyTable.arrayHeaderBytes + lastTapeBytes.capacity }
         if !heldBack.isEmpty {
             bytes += KeyTable.arrayHeaderBytes + heldBack.capacity * MemoryLayout<Document>.stride
             for document in heldBack { bytes += document.memoryBytes }
@@ -23,13 +53,33 @@ struct CombinerEntry {
 }
 
 /// Where an entry's key is, and its hash: kept apart from the documents so a lookup touches
-/// neither their references nor their cache lines.
+/// neither their references nor their cache lines. The key's first 16 bytes are kept here too
+/// (zero-padded), so a lookup of a short key (most are) compares without reading the arena.
 struct KeyLocation {
     var hash: UInt64
     var offset: Int32
     var length: Int32
+    var prefix0: UInt64
+    var prefix1: UInt64
 
     var range: Range<Int> { Int(offset)..<(Int(offset) + Int(length)) }
+
+    /// Bytes of a key kept inline.
+    static let inlineBytes = 16
+
+    /// The first 16 bytes of `key`, zero-padded, as two words.
+    @inline(__always)
+    static func prefix(_ key: UnsafeRawBufferPointer) -> (UInt64, UInt64) {
+        if key.count >= 16 {
+            return (key.loadUnaligned(fromByteOffset: 0, as: UInt64.self), key.loadUnaligned(fromByteOffset: 8, as: UInt64.self))
+        }
+        var words: (UInt64, UInt64) = (0, 0)
+        withUnsafeMutableBytes(of: &words) { buffer in
+            // Safety: at most 15 bytes into a 16-byte buffer.
+            buffer.copyMemory(from: key)
+        }
+        return words
+    }
 }
 
 /// An open-addressing hash table from packed keys to entries. Keys live in one byte arena;
@@ -68,12 +118,14 @@ struct KeyTable {
     /// The entry index of `key`, inserting an empty entry if it is new.
     mutating func findOrInsert(_ key: UnsafeRawBufferPointer) -> (index: Int, inserted: Bool) {
         let hash = Self.hash(key)
+        let prefix = KeyLocation.prefix(key)
         var slot = Int(truncatingIfNeeded: hash) & slotMask
         while true {
             let index = Int(slots[slot])
             if index < 0 { break }
             let location = locations[index]
-            if location.hash == hash && Int(location.length) == key.count && keyEquals(location, key) {
+            if location.hash == hash && Int(location.length) == key.count && location.prefix0 == prefix.0 && location.prefix1 == prefix.1
+                && (key.count <= KeyLocation.inlineBytes || keyEquals(location, key)) {
                 return (index, false)
             }
             slot = (slot + 1) & slotMask
@@ -84,7 +136,7 @@ struct KeyTable {
         let offset = keyArena.count
         keyArena.append(contentsOf: key)
         entries.append(CombinerEntry())
-        locations.append(KeyLocation(hash: hash, offset: Int32(offset), length: Int32(key.count)))
+        locations.append(KeyLocation(hash: hash, offset: Int32(offset), length: Int32(key.count), prefix0: prefix.0, prefix1: prefix.1))
         slots[slot] = Int32(index)
         if entries.count * 2 > slots.count { grow() }
         return (index, true)

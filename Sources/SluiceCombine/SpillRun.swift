@@ -74,6 +74,19 @@ struct SpillRunWriter {
     /// Bytes of the writer's buffers.
     var bufferBytes: Int { block.capacity + compressed.capacity + 2 * KeyTable.arrayHeaderBytes }
 
+    /// Appends a record of tape bytes as they are (a combiner's accumulated flat merges; they
+    /// are checked when read back).
+    mutating func append(key: UnsafeRawBufferPointer, tapeBytes: UnsafeRawBufferPointer, flags: SpillRecordFlags) throws(CombineError) {
+        block.append(flags.rawValue)
+        SpillFormat.appendLittleEndian(UInt32(key.count), to: &block)
+        SpillFormat.appendLittleEndian(UInt32(tapeBytes.count), to: &block)
+        block.append(contentsOf: key)
+        block.append(contentsOf: tapeBytes)
+        blockRecords += 1
+        run.records += 1
+        if block.count >= blockBytesTarget { try flush() }
+    }
+
     mutating func append(key: UnsafeRawBufferPointer, document: Document, flags: SpillRecordFlags) throws(CombineError) {
         block.append(flags.rawValue)
         SpillFormat.appendLittleEndian(UInt32(key.count), to: &block)

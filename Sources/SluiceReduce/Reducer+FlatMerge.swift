@@ -10,8 +10,8 @@
 // merges, append, set, keyed or container minimize/maximize, delete, associative: false, a
 // non-number to sum) returns nil before writing, and the general path does the work, so
 // errors are always the general path's. `FlatMergeTests` checks that both paths agree.
-import SluiceDocument
-import SluiceSchema
+public import SluiceDocument
+public import SluiceSchema
 
 /// Reusable buffers of the flat merge.
 struct FlatMergeScratch {
@@ -93,41 +93,15 @@ extension Reducer {
     /// The flat merge of `right` into `left`, or nil where it does not apply (see the file
     /// comment). Never throws: a case that could fail is left to the general path.
     mutating func flatMerge(_ left: Document, _ right: Document) -> Document? {
-        guard let rootAnnotation = annotations[0], rootAnnotation.strategy == .merge, !rootAnnotation.delete,
-              rootAnnotation.associative, left.kind == .object, right.kind == .object else { return nil }
-        // Take the buffers out (so they are uniquely referenced and reused), put them back after.
         var scratch = flatMergeScratch
         flatMergeScratch = FlatMergeScratch()
         defer { flatMergeScratch = scratch }
-        let annotations = self.annotations
         scratch.left.removeAll(keepingCapacity: true)
-        scratch.right.removeAll(keepingCapacity: true)
         left.appendTapeBytes(to: &scratch.left)
-        right.appendTapeBytes(to: &scratch.right)
-        // What each right root property asks for; nil if any needs the general path.
-        scratch.kinds.removeAll(keepingCapacity: true)
-        let applies: Bool = scratch.right.withUnsafeBytes { rightBytes in
-            let r = TapeBytesView(rightBytes)
-            var index = 1
-            for _ in 0..<Int(truncatingIfNeeded: r.head(0) >> 8) {
-                let value = index + 1
-                guard let kind = Self.flatMergeKind(annotations[value], r, value) else { return false }
-                scratch.kinds.append(kind)
-                index = value + r.span(value)
-            }
-            return true
-        }
-        guard applies else { return nil }
-        scratch.entries.removeAll(keepingCapacity: true)
-        scratch.strings.removeAll(keepingCapacity: true)
-        let merged: Bool = scratch.left.withUnsafeBytes { leftBytes in
-            scratch.right.withUnsafeBytes { rightBytes in
-                Self.writeFlatMerge(TapeBytesView(leftBytes), TapeBytesView(rightBytes), scratch.kinds, &scratch.entries, &scratch.strings)
-            }
+        let merged = scratch.left.withUnsafeBytes { leftBytes in
+            Self.flatMerge(leftBytes, right, annotations, &scratch)
         }
         guard merged else { return nil }
-        scratch.output.removeAll(keepingCapacity: true)
-        Self.appendTapeBytes(entries: scratch.entries, strings: scratch.strings, to: &scratch.output)
         let decoded = scratch.output.withUnsafeBytes { bytes in
             Result { () throws(TapeDecodingError) -> Document in try Document(tapeBytes: bytes, depthMax: JSONParser.depthMaxLimit) }
         }
@@ -137,6 +111,62 @@ extension Reducer {
             assertionFailure("the flat merge wrote an invalid tape: \(error)")
             return nil
         }
+    }
+
+    /// Reduces `right` into `left`, tape bytes of an earlier document (`Document.tapeBytes`, or
+    /// what this method left there), replacing them with the result's, when the flat merge
+    /// applies (docs/reduce.md, "The flat merge"); false, leaving `left` as it was, when it
+    /// does not, and the general `reduce` must be used. The mode does not matter: flat merges
+    /// hold no deletions or set terms.
+    ///
+    /// The result is not checked here (it is made of checked parts by a path tests compare
+    /// with the general one); `Document(tapeBytes:)` checks it when it becomes a document.
+    /// Lets a combiner accumulate a key's reductions without decoding each result.
+    public mutating func reduce(intoTapeBytes left: inout [UInt8], _ right: Document, annotations: ReduceAnnotations) -> Bool {
+        precondition(annotations.entryCount == right.entryCount,
+                     "annotations of a document of \(annotations.entryCount) entries given for one of \(right.entryCount)")
+        guard left.count >= 32 else { return false }
+        var scratch = flatMergeScratch
+        flatMergeScratch = FlatMergeScratch()
+        defer { flatMergeScratch = scratch }
+        let merged = left.withUnsafeBytes { leftBytes in Self.flatMerge(leftBytes, right, annotations, &scratch) }
+        guard merged else { return false }
+        swap(&left, &scratch.output)
+        return true
+    }
+
+    /// The flat merge of `right` into the tape bytes `leftBytes`, written to `scratch.output`.
+    private static func flatMerge(_ leftBytes: UnsafeRawBufferPointer, _ right: Document, _ annotations: ReduceAnnotations,
+                                  _ scratch: inout FlatMergeScratch) -> Bool {
+        guard let rootAnnotation = annotations[0], rootAnnotation.strategy == .merge, !rootAnnotation.delete,
+              rootAnnotation.associative, right.kind == .object else { return false }
+        let l = TapeBytesView(leftBytes)
+        guard l.tag(0) == TapeBytesView.objectTag else { return false }
+        scratch.right.removeAll(keepingCapacity: true)
+        right.appendTapeBytes(to: &scratch.right)
+        // What each right root property asks for; false if any needs the general path.
+        scratch.kinds.removeAll(keepingCapacity: true)
+        let applies: Bool = scratch.right.withUnsafeBytes { rightBytes in
+            let r = TapeBytesView(rightBytes)
+            var index = 1
+            for _ in 0..<Int(truncatingIfNeeded: r.head(0) >> 8) {
+                let value = index + 1
+                guard let kind = flatMergeKind(annotations[value], r, value) else { return false }
+                scratch.kinds.append(kind)
+                index = value + r.span(value)
+            }
+            return true
+        }
+        guard applies else { return false }
+        scratch.entries.removeAll(keepingCapacity: true)
+        scratch.strings.removeAll(keepingCapacity: true)
+        let merged: Bool = scratch.right.withUnsafeBytes { rightBytes in
+            writeFlatMerge(l, TapeBytesView(rightBytes), scratch.kinds, &scratch.entries, &scratch.strings)
+        }
+        guard merged else { return false }
+        scratch.output.removeAll(keepingCapacity: true)
+        appendTapeBytes(entries: scratch.entries, strings: scratch.strings, to: &scratch.output)
+        return true
     }
 
     /// The kind of a right root property's annotation, or nil if the flat merge cannot do it.

@@ -13,9 +13,14 @@ struct CombineWorkload: AsyncParsableCommand {
     @Option(help: "Reduction mode: partial or full.")
     var mode: String = "partial"
 
+    @Option(help: "1: parse, validate and combine on one thread; 2: parse and validate on a second one.")
+    var threads: Int = 1
+
     func run() async throws {
         guard mode == "partial" || mode == "full" else { throw ValidationError("--mode is partial or full") }
-        print(try CombineBenchmarks.combine(options.workload.spec, file: options.input, mode: mode == "full" ? .full : .partial).jsonLine)
+        guard threads == 1 || threads == 2 else { throw ValidationError("--threads is 1 or 2") }
+        print(try CombineBenchmarks.combine(options.workload.spec, file: options.input, mode: mode == "full" ? .full : .partial,
+                                            threads: threads).jsonLine)
     }
 }
 
@@ -28,9 +33,13 @@ struct CombineSpill: AsyncParsableCommand {
     @Option(help: "Memory budget in MiB.")
     var budgetMib: Int = 64
 
+    @Option(help: "1: parse, validate and combine on one thread; 2: parse and validate on a second one.")
+    var threads: Int = 1
+
     func run() async throws {
         guard budgetMib >= 0 else { throw ValidationError("--budget-mib must not be negative") }
+        guard threads == 1 || threads == 2 else { throw ValidationError("--threads is 1 or 2") }
         print(try CombineBenchmarks.combine(options.workload.spec, file: options.input, figure: "combine.spill",
-                                            memoryBudgetBytes: budgetMib << 20).jsonLine)
+                                            memoryBudgetBytes: budgetMib << 20, threads: threads).jsonLine)
     }
 }

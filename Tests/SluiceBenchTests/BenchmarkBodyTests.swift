@@ -46,14 +46,18 @@ import SluiceSchema
 
 /// The combine benchmarks, once, small.
 @Suite struct CombineBenchmarkBodyTests {
-    @Test func combineWorkload() throws {
-        let result = try CombineBenchmarks.combine(.small)
+    @Test(arguments: [1, 2])
+    func combineWorkload(threads: Int) throws {
+        let result = try CombineBenchmarks.combine(.small, threads: threads)
         #expect(result.documents == 10_000)
         #expect(result.bytes == 4_198_236)
         #expect(result.extra["keys"] == 1_000)
         #expect(result.extra["spills"] == 0)
-        // Each document validated once when added, each key once when drained.
-        #expect(result.extra["validations"] == 11_000)
+        #expect(result.extra["threads"] == Double(threads))
+        // The combiner validates each key when drained, and each added document when it is
+        // the one validating (one thread); with two, the parsing thread validated them.
+        #expect(result.extra["validations"] == (threads == 1 ? 11_000 : 1_000))
+        #expect(result.extra["output_bytes"] == 428_455)  // 1,000 combined documents as JSON lines, pinned
     }
 
     @Test func combineSpill() throws {
