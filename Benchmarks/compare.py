@@ -153,6 +153,17 @@ PAIRS: list[Pair] = [
         peer_name="duckdb GROUP BY",
         target_ratio=1.0,
         extra_metrics=["peak_rss_mib", "combiner_peak_mib"],
+        note="one thread parses, validates and combines",
+    ),
+    Pair(
+        figure="combine.split",
+        metric="docs_per_s",
+        sluice=lambda c: [c.sluice_bench, "combine.workload", *c.workload_args(), "--input", str(c.workload_path), "--threads", "2"],
+        peer=lambda c: [sys.executable, str(PEERS / "duckdb_peer.py"), "combine", str(c.workload_path)],
+        peer_name="duckdb GROUP BY",
+        target_ratio=1.0,
+        extra_metrics=["peak_rss_mib", "combiner_peak_mib"],
+        note="two threads, as DuckDB: each half of the file combined apart, then merged by key",
     ),
     Pair(
         figure="combine.spill",

@@ -19,47 +19,45 @@ public enum CombineBenchmarks {
     /// lastWriteWins for the rest) and combined by `/id`; then drained in key order, each
     /// document validated and serialized into a reused buffer. Beside DuckDB's
     /// `GROUP BY id` over `read_ndjson` of the same file. Extra figures: `peak_rss_mib`
-    /// (VmHWM of the process), `combiner_peak_mib` (what the combiner counted), `keys`,
-    /// `spills`, `spilled_mib`, `merge_passes`.
+    /// (VmHWM of the process), `combiner_peak_mib` (what the combiners counted), `keys`,
+    /// `spills`, `spilled_mib`, `merge_passes`, `threads`.
+    ///
+    /// `threads: 2` splits the input at the line nearest its middle: a second thread combines
+    /// the later half while this one combines the earlier half (each within half the budget),
+    /// then the two drains are merged by key, the later half's document reduced into the
+    /// earlier's (reductions are associative, and every key's documents keep their order).
     public static func combine(_ spec: WorkloadSpec, file: String? = nil, figure: String = "combine.workload",
                                memoryBudgetBytes: Int = CombinerConfiguration.memoryBudgetBytesDefault,
                                mode: ReductionMode = .partial, threads: Int = 1) throws -> BenchmarkResult {
         precondition(threads == 1 || threads == 2, "threads is 1 or 2")
-        let configuration = CombinerConfiguration(key: KeyExtractor(pointers: ["/id"]), mode: mode, memoryBudgetBytes: memoryBudgetBytes)
-        var combiner = Combiner(configuration: configuration, validator: WorkloadValidatorStandIn())
-        var inputBytes = 0
+        let input = try InputSource(spec, file: file)
         let stopwatch = Stopwatch()
-        if threads == 2 {
-            // A second thread reads, parses and validates; this one combines.
+        let halves = threads == 2 ? try input.split() : [input.whole]
+        let budget = memoryBudgetBytes / halves.count
+        let key = KeyExtractor(pointers: ["/id"])
+        var later: DrainStream? = nil
+        if halves.count == 2 {
             let queue = BatchQueue(depth: batchQueueDepth)
-            let producer = Thread { produceBatches(spec, file: file, into: queue) }
-            producer.start()
-            while true {
-                let batch = queue.pop()
-                if let error = batch.error { throw BenchmarkFailure(message: error) }
-                inputBytes += batch.bytes
-                for index in batch.documents.indices {
-                    try combiner.add(batch.documents[index], annotations: batch.annotations[index])
-                }
-                if batch.isLast { break }
-            }
-        } else {
-            var parser = JSONParser()
-            var splitter = JSONLinesSplitter()
-            try forEachChunk(spec, file: file) { chunk in
-                inputBytes += chunk.count
-                try addLines(chunk, &splitter, &parser, &combiner)
-            }
-            try splitter.finish { line, _ in try combiner.add(try parser.parse(line)) }
+            let range = halves[1]
+            // The later half combines partially: its documents reduce into the earlier half's.
+            let configuration = CombinerConfiguration(key: key, mode: .partial, memoryBudgetBytes: budget)
+            Thread { drainHalf(input, range, configuration, into: queue) }.start()
+            later = DrainStream(queue: queue)
         }
-        let documents = combiner.statistics.documentsAdded
+        var combiner = Combiner(configuration: CombinerConfiguration(key: key, mode: mode, memoryBudgetBytes: budget),
+                                validator: WorkloadValidatorStandIn())
+        var parser = JSONParser()
+        var splitter = JSONLinesSplitter()
+        try input.forEachChunk(halves[0]) { chunk in try addLines(chunk, &splitter, &parser, &combiner) }
+        try splitter.finish { line, _ in try combiner.add(try parser.parse(line)) }
+        var documents = combiner.statistics.documentsAdded
         var drainer = try combiner.drain()
         var output: [UInt8] = []
         output.reserveCapacity(inputChunkBytes + 65536)
         var outputBytes = 0
         var keys = 0
-        while let drained = try drainer.next() {
-            JSONSerializer.append(drained.document, to: &output)
+        func emit(_ document: Document) {
+            JSONSerializer.append(document, to: &output)
             output.append(0x0A)
             keys += 1
             if output.count >= inputChunkBytes {
@@ -67,15 +65,47 @@ public enum CombineBenchmarks {
                 output.removeAll(keepingCapacity: true)
             }
         }
+        var merger = HalfMerger(mode: mode)
+        var earlier = try drainer.next()
+        var next = try later?.next()
+        while earlier != nil || next != nil {
+            let order: Int
+            switch (earlier, next) {
+            case (let a?, let b?): order = a.packedKey.lexicographicallyPrecedes(b.packedKey) ? -1 : (a.packedKey == b.packedKey ? 0 : 1)
+            case (_?, nil): order = -1
+            default: order = 1
+            }
+            if order < 0 {
+                emit(earlier!.document)
+                earlier = try drainer.next()
+            } else if order > 0 {
+                emit(next!.document)
+                next = try later!.next()
+            } else {
+                for document in try merger.reduce(earlier!.document, next!.document) { emit(document) }
+                earlier = try drainer.next()
+                next = try later!.next()
+            }
+        }
         outputBytes += output.count
         let seconds = stopwatch.elapsedSeconds
-        let statistics = drainer.statistics
+        var statistics = drainer.statistics
+        var combinerPeak = drainer.peakMemoryBytes
+        if let later {
+            let other = later.final!
+            documents += other.statistics.documentsAdded
+            statistics.spills += other.statistics.spills
+            statistics.mergePasses += other.statistics.mergePasses
+            statistics.spilledBytes += other.statistics.spilledBytes
+            statistics.validations += other.statistics.validations + merger.validations
+            combinerPeak += other.peakMemoryBytes
+        }
         let mebibyte = Double(1 << 20)
-        return BenchmarkResult(figure: figure, documents: documents, bytes: inputBytes, seconds: seconds, extra: [
+        return BenchmarkResult(figure: figure, documents: documents, bytes: input.byteCount, seconds: seconds, extra: [
             "keys": Double(keys),
             "output_bytes": Double(outputBytes),
             "peak_rss_mib": (Double(peakResidentBytes() ?? 0) / mebibyte * 10).rounded() / 10,
-            "combiner_peak_mib": (Double(drainer.peakMemoryBytes) / mebibyte * 10).rounded() / 10,
+            "combiner_peak_mib": (Double(combinerPeak) / mebibyte * 10).rounded() / 10,
             "budget_mib": Double(memoryBudgetBytes) / mebibyte,
             "spills": Double(statistics.spills),
             "merge_passes": Double(statistics.mergePasses),
@@ -85,57 +115,31 @@ public enum CombineBenchmarks {
         ])
     }
 
-    /// Documents per batch handed from the parsing thread to the combining one, and batches in
-    /// flight: 1,024 × 4 standard documents are about 4 MiB.
+    /// Drained documents per batch handed from the second thread, and batches in flight.
     static let batchDocuments = 1024
     static let batchQueueDepth = 4
 
-    /// Calls `body` with the input, a chunk at a time: the file's bytes, or the generated
-    /// workload's.
-    static func forEachChunk(_ spec: WorkloadSpec, file: String?, _ body: (UnsafeRawBufferPointer) throws -> Void) throws {
-        if let file {
-            guard let handle = FileHandle(forReadingAtPath: file) else { throw BenchmarkFailure(message: "cannot open \(file)") }
-            defer { try? handle.close() }
-            while let chunk = try handle.read(upToCount: inputChunkBytes), !chunk.isEmpty {
-                try chunk.withUnsafeBytes { try body($0) }
-            }
-        } else {
-            var generator = WorkloadGenerator(spec)
-            var chunk: [UInt8] = []
-            chunk.reserveCapacity(inputChunkBytes + 4096)
-            while !generator.isExhausted {
-                chunk.removeAll(keepingCapacity: true)
-                while chunk.count < inputChunkBytes && generator.appendLines(1, to: &chunk) == 1 {}
-                try chunk.withUnsafeBytes { try body($0) }
-            }
-        }
-    }
-
-    /// The parsing thread: documents parsed and validated, in batches.
-    static func produceBatches(_ spec: WorkloadSpec, file: String?, into queue: BatchQueue) {
-        var parser = JSONParser()
-        var splitter = JSONLinesSplitter()
-        var validator = WorkloadValidatorStandIn()
-        var batch = ValidatedBatch()
-        func take(_ line: UnsafeRawBufferPointer) throws {
-            let document = try parser.parse(line)
-            batch.annotations.append(try validator.validate(document))
-            batch.documents.append(document)
-            if batch.documents.count == batchDocuments {
-                queue.push(batch)
-                batch = ValidatedBatch()
-            }
-        }
+    /// The second thread: combines its half of the input, then drains it into `queue`.
+    static func drainHalf(_ input: InputSource, _ range: Range<Int>, _ configuration: CombinerConfiguration, into queue: BatchQueue) {
         do {
-            try forEachChunk(spec, file: file) { chunk in
-                batch.bytes += chunk.count
-                try splitter.feed(chunk) { line, _ in try take(line) }
+            var combiner = Combiner(configuration: configuration, validator: WorkloadValidatorStandIn())
+            var parser = JSONParser()
+            var splitter = JSONLinesSplitter()
+            try input.forEachChunk(range) { chunk in try addLines(chunk, &splitter, &parser, &combiner) }
+            try splitter.finish { line, _ in try combiner.add(try parser.parse(line)) }
+            var drainer = try combiner.drain()
+            var batch = DrainedBatch()
+            while let drained = try drainer.next() {
+                batch.documents.append(drained)
+                if batch.documents.count == batchDocuments {
+                    queue.push(batch)
+                    batch = DrainedBatch()
+                }
             }
-            try splitter.finish { line, _ in try take(line) }
-            batch.isLast = true
+            batch.final = HalfStatistics(statistics: drainer.statistics, peakMemoryBytes: drainer.peakMemoryBytes)
             queue.push(batch)
         } catch {
-            queue.push(ValidatedBatch(error: "\(error)"))
+            queue.push(DrainedBatch(error: "\(error)"))
         }
     }
 
@@ -162,21 +166,131 @@ struct BenchmarkFailure: Error, CustomStringConvertible {
     var description: String { message }
 }
 
-/// Parsed and validated documents handed between threads.
-struct ValidatedBatch: Sendable {
-    var documents: [Document] = []
-    var annotations: [ReduceAnnotations] = []
-    /// Input bytes read for this batch.
-    var bytes = 0
-    var isLast = false
+/// Counts of the second thread's combiner.
+struct HalfStatistics: Sendable {
+    var statistics: CombinerStatistics
+    var peakMemoryBytes: Int
+}
+
+/// Drained documents handed between threads; the last batch carries the statistics.
+struct DrainedBatch: Sendable {
+    var documents: [DrainedDocument] = []
+    var final: HalfStatistics? = nil
     var error: String? = nil
+}
+
+/// The second thread's drained documents, one at a time.
+struct DrainStream {
+    let queue: BatchQueue
+    var batch = DrainedBatch()
+    var position = 0
+    var final: HalfStatistics? = nil
+
+    init(queue: BatchQueue) { self.queue = queue }
+
+    mutating func next() throws -> DrainedDocument? {
+        while position == batch.documents.count {
+            if final != nil { return nil }
+            batch = queue.pop()
+            position = 0
+            if let error = batch.error { throw BenchmarkFailure(message: error) }
+            if let statistics = batch.final { final = statistics }
+        }
+        position += 1
+        return batch.documents[position - 1]
+    }
+}
+
+/// Reduces the later half's document of a key into the earlier half's: validated (for its
+/// annotations) and reduced, the result validated again.
+struct HalfMerger {
+    let mode: ReductionMode
+    var validator = WorkloadValidatorStandIn()
+    var reducer = Reducer()
+    var validations = 0
+
+    init(mode: ReductionMode) { self.mode = mode }
+
+    mutating func reduce(_ earlier: Document, _ later: Document) throws -> [Document] {
+        let annotations = try validator.validate(later)
+        validations += 2
+        do {
+            let reduced = try reducer.reduce(earlier, later, annotations: annotations, mode: mode).document
+            _ = try validator.validate(reduced)
+            return [reduced]
+        } catch let error as ReduceError where error.reason == .notAssociative {
+            return [earlier, later]
+        }
+    }
+}
+
+/// The workload's bytes: a file read in chunks, or generated into memory.
+struct InputSource: Sendable {
+    let file: String?
+    let generated: [UInt8]
+    let byteCount: Int
+
+    init(_ spec: WorkloadSpec, file: String?) throws {
+        self.file = file
+        if let file {
+            guard let handle = FileHandle(forReadingAtPath: file) else { throw BenchmarkFailure(message: "cannot open \(file)") }
+            defer { try? handle.close() }
+            byteCount = Int(try handle.seekToEnd())
+            generated = []
+        } else {
+            generated = WorkloadGenerator.jsonLines(spec)
+            byteCount = generated.count
+        }
+    }
+
+    var whole: Range<Int> { 0..<byteCount }
+
+    /// Two ranges split after the newline nearest the middle.
+    func split() throws -> [Range<Int>] {
+        var middle = byteCount / 2
+        try forEachChunk(middle..<byteCount) { chunk in
+            if let newline = chunk.firstIndex(of: 0x0A) {
+                middle += newline + 1
+                throw StopReading()
+            }
+            middle += chunk.count
+        }
+        return [0..<middle, middle..<byteCount]
+    }
+
+    struct StopReading: Error {}
+
+    /// Calls `body` with the bytes of `range`, a chunk at a time.
+    func forEachChunk(_ range: Range<Int>, _ body: (UnsafeRawBufferPointer) throws -> Void) throws {
+        do {
+            if let file {
+                guard let handle = FileHandle(forReadingAtPath: file) else { throw BenchmarkFailure(message: "cannot open \(file)") }
+                defer { try? handle.close() }
+                try handle.seek(toOffset: UInt64(range.lowerBound))
+                var remaining = range.count
+                while remaining > 0, let chunk = try handle.read(upToCount: Swift.min(CombineBenchmarks.inputChunkBytes, remaining)), !chunk.isEmpty {
+                    remaining -= chunk.count
+                    try chunk.withUnsafeBytes { try body($0) }
+                }
+            } else {
+                var start = range.lowerBound
+                while start < range.upperBound {
+                    let end = Swift.min(start + CombineBenchmarks.inputChunkBytes, range.upperBound)
+                    try generated[start..<end].withUnsafeBytes { try body($0) }
+                    start = end
+                }
+            }
+        } catch is StopReading {
+            return
+        }
+    }
 }
 
 /// A bounded queue of batches between one producing and one consuming thread: `push` blocks
 /// while `depth` batches wait, `pop` while none does. Sendable: the list is behind a mutex,
 /// the counts are semaphores.
 final class BatchQueue: Sendable {
-    private let batches = Mutex<[ValidatedBatch]>([])
+    private let batches = Mutex<[DrainedBatch]>([])
     private let free: DispatchSemaphore
     private let ready = DispatchSemaphore(value: 0)
 
@@ -184,13 +298,13 @@ final class BatchQueue: Sendable {
         free = DispatchSemaphore(value: depth)
     }
 
-    func push(_ batch: ValidatedBatch) {
+    func push(_ batch: DrainedBatch) {
         free.wait()
         batches.withLock { $0.append(batch) }
         ready.signal()
     }
 
-    func pop() -> ValidatedBatch {
+    func pop() -> DrainedBatch {
         ready.wait()
         let batch = batches.withLock { $0.removeFirst() }
         free.signal()

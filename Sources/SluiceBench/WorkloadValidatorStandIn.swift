@@ -21,11 +21,6 @@
 public import SluiceCombine
 public import SluiceDocument
 public import SluiceSchema
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 
 public struct WorkloadValidatorStandIn: DocumentValidator {
     public struct Invalid: Error, CustomStringConvertible {
@@ -42,7 +37,10 @@ public struct WorkloadValidatorStandIn: DocumentValidator {
     /// True if `bytes` are the UTF-8 of `literal`.
     @inline(__always)
     static func equals(_ bytes: UnsafeRawBufferPointer, _ literal: StaticString) -> Bool {
-        bytes.count == literal.utf8CodeUnitCount && (bytes.count == 0 || memcmp(bytes.baseAddress!, literal.utf8Start, bytes.count) == 0)
+        guard bytes.count == literal.utf8CodeUnitCount else { return false }
+        let expected = literal.utf8Start
+        for index in 0..<bytes.count where bytes[index] != expected[index] { return false }
+        return true
     }
 
     public init() {}

@@ -1,11 +1,6 @@
 // KeyOrder: how reductions order values by `key` pointers (merge of arrays, minimize,
 // maximize, set members).
 public import SluiceDocument
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 
 /// Ordering of values by a list of JSON pointers into them, component by component in
 /// semantic order. A location missing from one value orders before any present value (so
@@ -34,14 +29,23 @@ public enum KeyOrder {
     }
 }
 
-/// Compares two byte strings: unsigned bytes, then the shorter first. -1, 0 or 1.
+/// Compares two byte strings: unsigned bytes, then the shorter first. -1, 0 or 1. Eight bytes
+/// at a time inline: names and keys are short, and a call to memcmp costs more than they do.
 @inline(__always)
 func compareBytes(_ left: UnsafeRawBufferPointer, _ right: UnsafeRawBufferPointer) -> Int {
     let common = min(left.count, right.count)
-    if common > 0 {
-        // Safety: both buffers hold at least `common` bytes.
-        let order = memcmp(left.baseAddress!, right.baseAddress!, common)
-        if order != 0 { return order < 0 ? -1 : 1 }
+    var index = 0
+    // Safety: reads stay below `common` bytes of both.
+    while index + 8 <= common {
+        let x = UInt64(bigEndian: left.loadUnaligned(fromByteOffset: index, as: UInt64.self))
+        let y = UInt64(bigEndian: right.loadUnaligned(fromByteOffset: index, as: UInt64.self))
+        if x != y { return x < y ? -1 : 1 }
+        index += 8
+    }
+    while index < common {
+        let x = left[index], y = right[index]
+        if x != y { return x < y ? -1 : 1 }
+        index += 1
     }
     return left.count < right.count ? -1 : (left.count > right.count ? 1 : 0)
 }

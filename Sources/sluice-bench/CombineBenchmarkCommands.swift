@@ -19,7 +19,8 @@ struct CombineWorkload: AsyncParsableCommand {
     func run() async throws {
         guard mode == "partial" || mode == "full" else { throw ValidationError("--mode is partial or full") }
         guard threads == 1 || threads == 2 else { throw ValidationError("--threads is 1 or 2") }
-        print(try CombineBenchmarks.combine(options.workload.spec, file: options.input, mode: mode == "full" ? .full : .partial,
+        print(try CombineBenchmarks.combine(options.workload.spec, file: options.input, figure: threads == 2 ? "combine.split" : "combine.workload",
+                                            mode: mode == "full" ? .full : .partial,
                                             threads: threads).jsonLine)
     }
 }
