@@ -197,4 +197,18 @@ struct RejectingValidator: DocumentValidator {
         #expect(try drainer.next() == nil)
         #expect(try drainer.next() == nil)
     }
+
+    @Test func documentsValidatedElsewhereAreNotValidatedAgainWhenAdded() throws {
+        let plan = ReduceAnnotationPlan(.merge, properties: ["n": ReduceAnnotationPlan(.sum)])
+        var combiner = Combiner(configuration: CombinerConfiguration(key: key), validator: RejectingValidator(plan: plan))
+        for text in [#"{"key":"a","n":1}"#, #"{"key":"a","n":2}"#, #"{"key":"b","n":2}"#] {
+            let document = document(text)
+            try combiner.add(document, annotations: plan.annotations(for: document))
+        }
+        #expect(combiner.statistics.validations == 0)
+        var drainer = try combiner.drain()
+        let drained = try drainAll(&drainer)
+        #expect(drained.map { canonical($0.document) } == [#"{"key":"a","n":3}"#, #"{"key":"b","n":2}"#])
+        #expect(drainer.statistics.validations == 2)  // drained documents still are
+    }
 }
