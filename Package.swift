@@ -5,6 +5,7 @@
 // Modules are layers (see docs/architecture.md); a lower module never imports a higher one:
 //
 //   sluice (executable)          SluiceCLI
+//   SluiceCombine → SluiceReduce → SluiceSchema → SluiceDocument
 //   SluiceJournal                SluiceDocument            SluiceWorkload
 //   CLZ4 · CZstd · CXXHash · CLibCrypto   (system libraries from Debian)
 //
@@ -24,6 +25,8 @@ let package = Package(
         .library(name: "SluiceJournal", targets: ["SluiceJournal"]),
         .library(name: "SluiceDocument", targets: ["SluiceDocument"]),
         .library(name: "SluiceSchema", targets: ["SluiceSchema"]),
+        .library(name: "SluiceReduce", targets: ["SluiceReduce"]),
+        .library(name: "SluiceCombine", targets: ["SluiceCombine"]),
         .library(name: "SluiceMessage", targets: ["SluiceMessage"]),
         .library(name: "SluiceCatalog", targets: ["SluiceCatalog"]),
         .library(name: "SluiceWorkload", targets: ["SluiceWorkload"]),
@@ -66,6 +69,15 @@ let package = Package(
         // JSON Schema 2020-12: compile, validate, annotations (docs/schema.md).
         .target(name: "SluiceSchema", dependencies: ["SluiceDocument"], swiftSettings: strict),
 
+        // Reduction strategies: documents reduced by their `reduce` annotations (docs/reduce.md).
+        .target(name: "SluiceReduce", dependencies: ["SluiceDocument", "SluiceSchema"], swiftSettings: strict),
+
+        // The combiner: documents reduced by key within a memory budget, spilling to lz4 runs.
+        .target(
+            name: "SluiceCombine",
+            dependencies: ["SluiceDocument", "SluiceSchema", "SluiceReduce", "CLZ4"],
+            swiftSettings: strict),
+
         // Commands as a library, testable in-process.
         .target(
             name: "SluiceCLI",
@@ -79,12 +91,12 @@ let package = Package(
         // Benchmark bodies (run small by tests, large by sluice-bench and Benchmarks/).
         .target(
             name: "SluiceBench",
-            dependencies: ["SluiceJournal", "SluiceDocument", "SluiceSchema", "SluiceWorkload"],
+            dependencies: ["SluiceJournal", "SluiceDocument", "SluiceWorkload", "SluiceSchema", "SluiceReduce", "SluiceCombine"],
             swiftSettings: strict),
         .executableTarget(
             name: "sluice-bench",
             dependencies: [
-                "SluiceBench", "SluiceWorkload",
+                "SluiceBench", "SluiceWorkload", "SluiceReduce",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict),
@@ -100,8 +112,16 @@ let package = Package(
         .testTarget(name: "SluiceCatalogTests", dependencies: ["SluiceCatalog"], swiftSettings: strict),
         .testTarget(name: "SluiceSQLiteTests", dependencies: ["SluiceSQLite"], swiftSettings: strict),
         .testTarget(name: "SluiceSchemaTests", dependencies: ["SluiceSchema", "SluiceWorkload"], swiftSettings: strict),
+        .testTarget(name: "SluiceReduceTests", dependencies: ["SluiceReduce", "SluiceSchema", "SluiceDocument", "SluiceWorkload"], swiftSettings: strict),
+        .testTarget(
+            name: "SluiceCombineTests",
+            dependencies: ["SluiceCombine", "SluiceReduce", "SluiceSchema", "SluiceDocument", "SluiceWorkload"],
+            swiftSettings: strict),
         .testTarget(name: "SluiceCLITests", dependencies: ["SluiceCLI"], swiftSettings: strict),
-        .testTarget(name: "SluiceBenchTests", dependencies: ["SluiceBench", "SluiceJournal", "SluiceWorkload"], swiftSettings: strict),
+        .testTarget(
+            name: "SluiceBenchTests",
+            dependencies: ["SluiceBench", "SluiceJournal", "SluiceWorkload", "SluiceCombine", "SluiceDocument", "SluiceSchema"],
+            swiftSettings: strict),
     ],
     swiftLanguageModes: [.v6]
 )

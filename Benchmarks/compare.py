@@ -205,6 +205,37 @@ PAIRS: list[Pair] = [
         note="Sluice also yields reduce annotations; target: at least 1M docs/s on one core",
         extra_metrics=["valid_only_docs_per_s"],
     ),
+    # SluiceCombine (docs/reduce.md): both sides read the same workload file; Sluice validates
+    # with a stand-in until SluiceSchema's validator is merged.
+    Pair(
+        figure="combine.workload",
+        metric="docs_per_s",
+        sluice=lambda c: [c.sluice_bench, "combine.workload", *c.workload_args(), "--input", str(c.workload_path)],
+        peer=lambda c: [sys.executable, str(PEERS / "duckdb_peer.py"), "combine", str(c.workload_path)],
+        peer_name="duckdb GROUP BY",
+        target_ratio=1.0,
+        extra_metrics=["peak_rss_mib", "combiner_peak_mib"],
+        note="one thread parses, validates and combines",
+    ),
+    Pair(
+        figure="combine.split",
+        metric="docs_per_s",
+        sluice=lambda c: [c.sluice_bench, "combine.workload", *c.workload_args(), "--input", str(c.workload_path), "--threads", "2"],
+        peer=lambda c: [sys.executable, str(PEERS / "duckdb_peer.py"), "combine", str(c.workload_path)],
+        peer_name="duckdb GROUP BY",
+        target_ratio=1.0,
+        extra_metrics=["peak_rss_mib", "combiner_peak_mib"],
+        note="two threads, as DuckDB: each half of the file combined apart, then merged by key",
+    ),
+    Pair(
+        figure="combine.spill",
+        metric="docs_per_s",
+        sluice=lambda c: [c.sluice_bench, "combine.spill", *c.workload_args(), "--input", str(c.workload_path), "--budget-mib", "64"],
+        peer=lambda c: [sys.executable, str(PEERS / "duckdb_peer.py"), "combine", str(c.workload_path)],
+        peer_name="duckdb GROUP BY",
+        extra_metrics=["peak_rss_mib", "combiner_peak_mib", "spilled_mib"],
+        note="64 MiB budget; DuckDB unlimited (with memory_limit 64MB it fails: out of memory)",
+    ),
 ]
 
 

@@ -10,7 +10,8 @@ struct SluiceBenchCommand: AsyncParsableCommand {
         commandName: "sluice-bench",
         abstract: "Run one Sluice benchmark and print its result as a JSON line.",
         subcommands: [GenerateWorkload.self, JSONParse.self, JSONSerialize.self, JSONKey.self, JSONTape.self,
-                      JournalAppend.self, JournalReplay.self, JournalTail.self, SchemaValidate.self])
+                      JournalAppend.self, JournalReplay.self, JournalTail.self, SchemaValidate.self,
+                      CombineWorkload.self, CombineSpill.self])
 }
 
 /// Options every benchmark shares: the workload.

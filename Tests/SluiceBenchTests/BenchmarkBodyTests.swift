@@ -1,6 +1,9 @@
 import Testing
 import SluiceBench
 import SluiceWorkload
+import SluiceCombine
+import SluiceDocument
+import SluiceSchema
 
 /// Every benchmark body runs once, small, so benchmarks cannot rot.
 @Suite struct BenchmarkBodyTests {
@@ -38,5 +41,56 @@ import SluiceWorkload
         let result = try DocumentBenchmarks.key(.small)
         #expect(result.documents == 10_000)
         #expect(result.bytes == 10_000 * (1 + 6 + 1 + 1 + 10 + 1))  // "c-NNNN" and "key-NNNNNN", each 0x02 … 0x00
+    }
+}
+
+/// The combine benchmarks, once, small.
+@Suite struct CombineBenchmarkBodyTests {
+    @Test(arguments: [1, 2])
+    func combineWorkload(threads: Int) throws {
+        let result = try CombineBenchmarks.combine(.small, threads: threads)
+        #expect(result.documents == 10_000)
+        #expect(result.bytes == 4_198_236)
+        #expect(result.extra["keys"] == 1_000)
+        #expect(result.extra["spills"] == 0)
+        #expect(result.extra["threads"] == Double(threads))
+        if threads == 1 {
+            // Each document validated once when added, each key once when drained.
+            #expect(result.extra["validations"] == 11_000)
+            #expect(result.extra["output_bytes"] == 428_455)  // 1,000 combined documents as JSON lines, pinned
+        } else {
+            // Two halves combined apart, then merged: sums of doubles may differ in a last digit.
+            #expect(abs((result.extra["output_bytes"] ?? 0) - 428_455) < 2_000)
+            #expect((result.extra["validations"] ?? 0) > 11_000)
+        }
+    }
+
+    @Test func combineSpill() throws {
+        // A 256 KiB budget forces spills at this size; the output is the same set of keys.
+        let result = try CombineBenchmarks.combine(.small, figure: "combine.spill", memoryBudgetBytes: 256 << 10)
+        #expect(result.figure == "combine.spill")
+        #expect(result.extra["keys"] == 1_000)
+        #expect((result.extra["spills"] ?? 0) >= 1)
+        #expect((result.extra["combiner_peak_mib"] ?? 99) < 2)
+    }
+
+    @Test func standInValidatorRejectsWhatTheSchemaWould() throws {
+        var validator = WorkloadValidatorStandIn()
+        var line: [UInt8] = []
+        var generator = WorkloadGenerator(.small)
+        generator.appendNext(to: &line)
+        let valid = try Document(parsing: line)
+        let annotations = try validator.validate(valid)
+        #expect(annotations[valid.root]?.strategy == .merge)
+        #expect(annotations[valid["amount"]!]?.strategy == .sum)
+        #expect(annotations[valid["ts"]!]?.strategy == .maximize)
+        #expect(annotations[valid["note"]!] == nil)
+        var broken = valid.jsonValue
+        for (pointer, value) in [("/id", JSONValue.string("key-1")), ("/ts", "2024-02-30T00:00:00Z"), ("/qty", 0), ("/customer/tier", "iron"),
+                                 ("/extra", 1), ("/tags/0", 1)] as [(JSONPointer, JSONValue)] {
+            broken = valid.jsonValue
+            try broken.set(value, at: pointer)
+            #expect(throws: (any Error).self, "\(pointer)") { try validator.validate(try Document(broken)) }
+        }
     }
 }
