@@ -206,7 +206,7 @@ PAIRS: list[Pair] = [
         extra_metrics=["valid_only_docs_per_s"],
     ),
     # SluiceCombine (docs/reduce.md): both sides read the same workload file; Sluice validates
-    # with a stand-in until SluiceSchema's validator is merged.
+    # every document against WorkloadSchema (Benchmarks/workload-schema.json).
     Pair(
         figure="combine.workload",
         metric="docs_per_s",

@@ -15,8 +15,8 @@ public enum CombineBenchmarks {
     static let inputChunkBytes = 1 << 20
 
     /// `combine.workload` (and `combine.spill` with a 64 MiB budget): the workload's JSON lines
-    /// parsed, validated (the stand-in validator: root merge, sum amount and qty, maximize ts,
-    /// lastWriteWins for the rest) and combined by `/id`; then drained in key order, each
+    /// parsed, validated against `WorkloadSchema` (root merge, sum amount and qty, maximize ts,
+    /// lastWriteWins note) and combined by `/id`; then drained in key order, each
     /// document validated and serialized into a reused buffer. Beside DuckDB's
     /// `GROUP BY id` over `read_ndjson` of the same file. Extra figures: `peak_rss_mib`
     /// (VmHWM of the process), `combiner_peak_mib` (what the combiners counted), `keys`,
@@ -45,7 +45,7 @@ public enum CombineBenchmarks {
             later = DrainStream(queue: queue)
         }
         var combiner = Combiner(configuration: CombinerConfiguration(key: key, mode: mode, memoryBudgetBytes: budget),
-                                validator: WorkloadValidatorStandIn())
+                                validator: try WorkloadSchema.validator())
         var parser = JSONParser()
         var splitter = JSONLinesSplitter()
         try input.forEachChunk(halves[0]) { chunk in try addLines(chunk, &splitter, &parser, &combiner) }
@@ -65,7 +65,7 @@ public enum CombineBenchmarks {
                 output.removeAll(keepingCapacity: true)
             }
         }
-        var merger = HalfMerger(mode: mode)
+        var merger = try HalfMerger(mode: mode)
         var earlier = try drainer.next()
         var next = try later?.next()
         while earlier != nil || next != nil {
@@ -122,7 +122,7 @@ public enum CombineBenchmarks {
     /// The second thread: combines its half of the input, then drains it into `queue`.
     static func drainHalf(_ input: InputSource, _ range: Range<Int>, _ configuration: CombinerConfiguration, into queue: BatchQueue) {
         do {
-            var combiner = Combiner(configuration: configuration, validator: WorkloadValidatorStandIn())
+            var combiner = Combiner(configuration: configuration, validator: try WorkloadSchema.validator())
             var parser = JSONParser()
             var splitter = JSONLinesSplitter()
             try input.forEachChunk(range) { chunk in try addLines(chunk, &splitter, &parser, &combiner) }
@@ -205,11 +205,14 @@ struct DrainStream {
 /// annotations) and reduced, the result validated again.
 struct HalfMerger {
     let mode: ReductionMode
-    var validator = WorkloadValidatorStandIn()
+    var validator: SchemaValidator
     var reducer = Reducer()
     var validations = 0
 
-    init(mode: ReductionMode) { self.mode = mode }
+    init(mode: ReductionMode) throws {
+        self.mode = mode
+        self.validator = try WorkloadSchema.validator()
+    }
 
     mutating func reduce(_ earlier: Document, _ later: Document) throws -> [Document] {
         let annotations = try validator.validate(later)

@@ -3,6 +3,9 @@
 // date-time format, patterns, enums on tier and region, and the reduce annotations of the
 // combine benchmark (root merge; sum amount and qty; maximize ts; lastWriteWins note).
 
+public import SluiceSchema
+import SluiceDocument
+
 public enum WorkloadSchema {
     /// The schema as JSON text.
     public static let json = #"""
@@ -39,4 +42,9 @@ public enum WorkloadSchema {
   }
 }
 """#
+
+    /// A fresh validator of the compiled workload schema (one per thread).
+    public static func validator() throws -> SchemaValidator {
+        try Schema(JSONValue(parsing: json)).validator()
+    }
 }

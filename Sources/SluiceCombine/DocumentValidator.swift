@@ -33,3 +33,6 @@ extension ReduceAnnotationPlan: DocumentValidator {
         annotations(for: document)
     }
 }
+
+/// SluiceSchema's validator is the combiner's validator.
+extension SchemaValidator: DocumentValidator {}
