@@ -105,6 +105,9 @@ let package = Package(
         .executableTarget(
             name: "sluice-torture", dependencies: ["SluiceJournal", "SluiceWorkload"], swiftSettings: strict),
 
+        // Shared by test targets only: temporary folders, child processes, servers on loopback.
+        .target(name: "SluiceTestSupport", swiftSettings: strict),
+
         .testTarget(name: "SluiceWorkloadTests", dependencies: ["SluiceWorkload"], swiftSettings: strict),
         .testTarget(name: "SluiceJournalTests", dependencies: ["SluiceJournal", "SluiceWorkload"], swiftSettings: strict),
         .testTarget(name: "SluiceDocumentTests", dependencies: ["SluiceDocument", "SluiceWorkload"], swiftSettings: strict),
