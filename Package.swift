@@ -78,6 +78,13 @@ let package = Package(
             dependencies: ["SluiceDocument", "SluiceSchema", "SluiceReduce", "CLZ4"],
             swiftSettings: strict),
 
+        // Collections over journals: partitions, framing, write and read-committed paths, compaction.
+        .target(
+            name: "SluiceCollection",
+            dependencies: ["SluiceJournal", "SluiceMessage", "SluiceDocument", "SluiceSchema", "SluiceReduce",
+                           "SluiceCombine", "SluiceCatalog"],
+            swiftSettings: strict),
+
         // Commands as a library, testable in-process.
         .target(
             name: "SluiceCLI",
@@ -119,6 +126,10 @@ let package = Package(
         .testTarget(
             name: "SluiceCombineTests",
             dependencies: ["SluiceCombine", "SluiceReduce", "SluiceSchema", "SluiceDocument", "SluiceWorkload"],
+            swiftSettings: strict),
+        .testTarget(
+            name: "SluiceCollectionTests",
+            dependencies: ["SluiceCollection", "SluiceTestSupport", "SluiceWorkload"],
             swiftSettings: strict),
         .testTarget(name: "SluiceCLITests", dependencies: ["SluiceCLI"], swiftSettings: strict),
         .testTarget(

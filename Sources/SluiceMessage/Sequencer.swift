@@ -174,6 +174,13 @@ public struct Sequencer<Message> {
         }
     }
 
+    /// Moves the read-through offset over bytes that can no longer be read (a range pruned by
+    /// retention). Messages in the range are lost to this reader; the caller reports the jump.
+    public mutating func skip(to offset: Int64) {
+        precondition(offset >= readThrough, "a skip moves forward")
+        readThrough = offset
+    }
+
     /// Clears a producer's span and sets its acknowledged clock; returns how many held
     /// messages were dropped from memory.
     private mutating func resetSpan(_ state: inout ProducerState, lastAck: MessageClock) -> Int {
