@@ -89,7 +89,7 @@ let package = Package(
         .target(
             name: "SluiceCLI",
             dependencies: [
-                "SluiceJournal", "SluiceDocument", "SluiceSchema", "SluiceWorkload",
+                "SluiceJournal", "SluiceDocument", "SluiceSchema", "SluiceWorkload", "SluiceCatalog", "SluiceCollection",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict),
@@ -131,7 +131,7 @@ let package = Package(
             name: "SluiceCollectionTests",
             dependencies: ["SluiceCollection", "SluiceTestSupport", "SluiceWorkload"],
             swiftSettings: strict),
-        .testTarget(name: "SluiceCLITests", dependencies: ["SluiceCLI"], swiftSettings: strict),
+        .testTarget(name: "SluiceCLITests", dependencies: ["SluiceCLI", "SluiceTestSupport", "SluiceWorkload"], swiftSettings: strict),
         .testTarget(
             name: "SluiceBenchTests",
             dependencies: ["SluiceBench", "SluiceJournal", "SluiceWorkload", "SluiceCombine", "SluiceDocument", "SluiceSchema"],

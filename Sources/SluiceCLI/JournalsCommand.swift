@@ -9,13 +9,6 @@ struct JournalsCommand: AsyncParsableCommand {
         abstract: "Append to, read and inspect journals under a data directory.",
         subcommands: [List.self, Append.self, Read.self, Fragments.self, Prune.self])
 
-    /// `--data-dir`, shared by every journals command.
-    struct DataDirectoryOption: ParsableArguments {
-        @Option(name: .customLong("data-dir"), help: "The data directory.")
-        var dataDirectory: String = "./sluice-data"
-
-        var directory: JournalDataDirectory { JournalDataDirectory(path: dataDirectory) }
-    }
 
     // MARK: list
 

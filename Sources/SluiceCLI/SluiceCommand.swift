@@ -16,6 +16,8 @@ public struct SluiceCommand: AsyncParsableCommand {
             WorkloadCommand.self,
             JSONCommand.self,
             JournalsCommand.self,
+            CollectionsCommand.self,
+            IngestCommand.self,
             SchemaCommand.self,
         ])
 
