@@ -123,6 +123,11 @@ public final class CollectionReader {
         let name = journal.name
         var sequencer = sequencers[name] ?? Sequencer(heldBytesMax: heldBytesMax)
         defer { sequencers[name] = sequencer }
+        // Resuming inside a compacted range: its reduced documents are read from its start.
+        let resume = sequencer.readThrough
+        if let compacted = journal.fragments.first(where: { $0.name.isCompacted && $0.begin < resume && resume < $0.end }) {
+            sequencer.rewind(to: compacted.begin)
+        }
         var delivered = 0
         var carry: [UInt8] = []
         var carryBegin = sequencer.readThrough

@@ -14,8 +14,11 @@ public struct FragmentIndex: Sendable, Equatable {
     public static func build(from listing: [SealedFragment]) -> (index: FragmentIndex, covered: [SealedFragment]) {
         var index = FragmentIndex()
         var covered: [SealedFragment] = []
-        // Longest first among equal begins, so a shorter one is found covered, not covering.
-        for fragment in listing.sorted(by: { ($0.begin, -$0.end, $0.name) < ($1.begin, -$1.end, $1.name) }) {
+        // Longest first among equal begins, so a shorter one is found covered, not covering;
+        // among equal ranges a compacted one first, so it is the one kept.
+        for fragment in listing.sorted(by: {
+            ($0.begin, -$0.end, $0.name.isCompacted ? 0 : 1, $0.name) < ($1.begin, -$1.end, $1.name.isCompacted ? 0 : 1, $1.name)
+        }) {
             covered += index.insert(fragment)
         }
         return (index, covered)
@@ -25,7 +28,7 @@ public struct FragmentIndex: Sendable, Equatable {
     /// `fragment` itself (when an existing one covers it) or those it covers (removed).
     @discardableResult
     public mutating func insert(_ fragment: SealedFragment) -> [SealedFragment] {
-        if fragments.contains(where: { $0.begin <= fragment.begin && $0.end >= fragment.end }) {
+        if fragments.contains(where: { $0.begin <= fragment.begin && $0.end >= fragment.end && !fragment.replaces($0) }) {
             return [fragment]
         }
         let coveredByNew = fragments.filter { $0.begin >= fragment.begin && $0.end <= fragment.end }
@@ -75,5 +78,15 @@ public struct FragmentIndex: Sendable, Equatable {
 
     func checkInvariants() -> Bool {
         zip(fragments, fragments.dropFirst()).allSatisfy { $0.begin < $1.begin && $0.end < $1.end }
+    }
+}
+
+extension SealedFragment {
+    /// True if this fragment takes the place of `other` over the same range: a compacted
+    /// fragment replaces the originals of its range, and a later compaction of the range an
+    /// earlier one. (Two compactions of one range hold the same reduced documents, so when a
+    /// crash leaves both, either may serve; `build` keeps the last by name.)
+    func replaces(_ other: SealedFragment) -> Bool {
+        name.isCompacted && begin == other.begin && end == other.end
     }
 }

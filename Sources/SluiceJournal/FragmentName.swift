@@ -19,6 +19,12 @@ public enum FragmentEncoding: String, Sendable, Hashable, CaseIterable {
 /// The name of a sealed fragment file, Gazette's content-addressed form:
 ///
 ///     <begin:016x>-<end:016x>-<sha1:40x>.<raw|lz4|zst>
+///     <begin:016x>-<end:016x>-<sha1:40x>.compacted.<raw|lz4|zst>     (key compaction)
+///
+/// A compacted fragment replaced the fragments of its range with one reduced document per key
+/// (docs/compaction.md); its content has the same length as the range (blank padding, then
+/// the documents), so every offset rule holds. Among fragments of one range, a compacted one
+/// is preferred.
 ///
 /// `begin` and `end` are journal offsets (16 lowercase hex digits each), `sha1` the SHA-1 of the
 /// uncompressed content (40 lowercase hex digits). For example the content `hello\n` at offset
@@ -29,19 +35,31 @@ public struct FragmentName: Sendable, Hashable, Comparable, CustomStringConverti
     /// 40 lowercase hex digits.
     public var sha1: String
     public var encoding: FragmentEncoding
+    /// True for the output of key compaction.
+    public var isCompacted: Bool
 
-    public init(begin: Int64, end: Int64, sha1: String, encoding: FragmentEncoding) {
+    public init(begin: Int64, end: Int64, sha1: String, encoding: FragmentEncoding, isCompacted: Bool = false) {
         precondition(begin >= 0 && begin < end, "a fragment covers a non-empty range of offsets")
         precondition(sha1.utf8.count == 40, "sha1 is 40 hex digits")
         self.begin = begin
         self.end = end
         self.sha1 = sha1
         self.encoding = encoding
+        self.isCompacted = isCompacted
     }
+
+    /// The infix of compacted fragment names.
+    public static let compactedInfix = ".compacted"
 
     /// Parses a file name; nil when `fileName` is not a fragment name.
     public init?(fileName: String) {
-        let bytes = Array(fileName.utf8)
+        var bytes = Array(fileName.utf8)
+        let infix = Array(Self.compactedInfix.utf8)
+        var isCompacted = false
+        if bytes.count == 78 + infix.count, Array(bytes[74..<(74 + infix.count)]) == infix {
+            bytes.removeSubrange(74..<(74 + infix.count))
+            isCompacted = true
+        }
         // 16 + 1 + 16 + 1 + 40 + 1 + 3
         guard bytes.count == 78, bytes[16] == 0x2D, bytes[33] == 0x2D, bytes[74] == 0x2E else { return nil }
         guard let begin = Self.hexValue(bytes[0..<16]), let end = Self.hexValue(bytes[17..<33]),
@@ -52,10 +70,12 @@ public struct FragmentName: Sendable, Hashable, Comparable, CustomStringConverti
         self.end = Int64(end)
         self.sha1 = String(decoding: bytes[34..<74], as: UTF8.self)
         self.encoding = encoding
+        self.isCompacted = isCompacted
     }
 
     public var fileName: String {
-        Hex.sixteenDigits(UInt64(begin)) + "-" + Hex.sixteenDigits(UInt64(end)) + "-" + sha1 + "." + encoding.rawValue
+        Hex.sixteenDigits(UInt64(begin)) + "-" + Hex.sixteenDigits(UInt64(end)) + "-" + sha1
+            + (isCompacted ? Self.compactedInfix : "") + "." + encoding.rawValue
     }
 
     /// The name a fragment has while it is written: `<begin:016x>-<end:016x>.<ext>.tmp`.
@@ -70,7 +90,8 @@ public struct FragmentName: Sendable, Hashable, Comparable, CustomStringConverti
     public var description: String { fileName }
 
     public static func < (left: FragmentName, right: FragmentName) -> Bool {
-        (left.begin, left.end, left.sha1, left.encoding.rawValue) < (right.begin, right.end, right.sha1, right.encoding.rawValue)
+        (left.begin, left.end, left.sha1, left.encoding.rawValue, left.isCompacted ? 1 : 0)
+            < (right.begin, right.end, right.sha1, right.encoding.rawValue, right.isCompacted ? 1 : 0)
     }
 
     private static func isLowerHexDigit(_ byte: UInt8) -> Bool {

@@ -9,8 +9,9 @@ public protocol FragmentStore: Sendable {
     func list() throws -> (fragments: [SealedFragment], ignoredEntries: [String])
     /// Removes temporaries left by interrupted seals; returns their names.
     func removeTemporaries() throws -> [String]
-    /// Starts writing the fragment `[begin, end)` under a temporary name.
-    func create(begin: Int64, end: Int64, encoding: FragmentEncoding) throws -> any FragmentWriter
+    /// Starts writing the fragment `[begin, end)` under a temporary name; `compacted` for the
+    /// output of key compaction.
+    func create(begin: Int64, end: Int64, encoding: FragmentEncoding, compacted: Bool) throws -> any FragmentWriter
     /// Opens a fragment for reading.
     func open(_ fragment: SealedFragment) throws -> any OpenFile
     /// Removes a fragment.
@@ -21,6 +22,13 @@ public protocol FragmentStore: Sendable {
 
 /// A fragment being written. `commit` makes it durable under its final name; `abandon`
 /// removes what was written.
+extension FragmentStore {
+    /// Starts writing a fragment of sealed appends.
+    public func create(begin: Int64, end: Int64, encoding: FragmentEncoding) throws -> any FragmentWriter {
+        try create(begin: begin, end: end, encoding: encoding, compacted: false)
+    }
+}
+
 public protocol FragmentWriter {
     func write(_ bytes: UnsafeRawBufferPointer) throws
     func commit(sha1: String) throws -> SealedFragment
@@ -67,10 +75,11 @@ public struct LocalFragmentStore: FragmentStore {
         return removed.sorted()
     }
 
-    public func create(begin: Int64, end: Int64, encoding: FragmentEncoding) throws -> any FragmentWriter {
-        let path = directory + "/" + FragmentName.temporaryFileName(begin: begin, end: end, encoding: encoding)
-        let file = try fileSystem.openFile(atPath: path, mode: .createOrTruncate)
-        return LocalFragmentWriter(store: self, file: file, begin: begin, end: end, encoding: encoding)
+    public func create(begin: Int64, end: Int64, encoding: FragmentEncoding, compacted: Bool) throws -> any FragmentWriter {
+        var temporary = FragmentName.temporaryFileName(begin: begin, end: end, encoding: encoding)
+        if compacted { temporary = "compacted-" + temporary }
+        let file = try fileSystem.openFile(atPath: directory + "/" + temporary, mode: .createOrTruncate)
+        return LocalFragmentWriter(store: self, file: file, begin: begin, end: end, encoding: encoding, compacted: compacted)
     }
 
     public func open(_ fragment: SealedFragment) throws -> any OpenFile {
@@ -91,14 +100,16 @@ final class LocalFragmentWriter: FragmentWriter {
     let begin: Int64
     let end: Int64
     let encoding: FragmentEncoding
+    let compacted: Bool
     private var sizeBytes: Int64 = 0
 
-    init(store: LocalFragmentStore, file: any OpenFile, begin: Int64, end: Int64, encoding: FragmentEncoding) {
+    init(store: LocalFragmentStore, file: any OpenFile, begin: Int64, end: Int64, encoding: FragmentEncoding, compacted: Bool) {
         self.store = store
         self.file = file
         self.begin = begin
         self.end = end
         self.encoding = encoding
+        self.compacted = compacted
     }
 
     func write(_ bytes: UnsafeRawBufferPointer) throws {
@@ -108,7 +119,7 @@ final class LocalFragmentWriter: FragmentWriter {
 
     func commit(sha1: String) throws -> SealedFragment {
         try file.synchronizeData()
-        let name = FragmentName(begin: begin, end: end, sha1: sha1, encoding: encoding)
+        let name = FragmentName(begin: begin, end: end, sha1: sha1, encoding: encoding, isCompacted: compacted)
         let finalPath = store.path(of: name)
         try store.fileSystem.rename(atPath: file.path, toPath: finalPath)
         try store.fileSystem.synchronizeDirectory(atPath: store.directory)

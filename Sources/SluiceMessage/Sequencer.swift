@@ -181,6 +181,14 @@ public struct Sequencer<Message> {
         readThrough = offset
     }
 
+    /// Moves the read-through offset back to the start of a compacted fragment that holds it:
+    /// a reader resuming inside a compacted range reads the range's reduced documents from its
+    /// start (docs/compaction.md). Those documents carry no UUID, so producer states are kept.
+    public mutating func rewind(to offset: Int64) {
+        precondition(offset <= readThrough, "a rewind moves backward")
+        readThrough = offset
+    }
+
     /// Clears a producer's span and sets its acknowledged clock; returns how many held
     /// messages were dropped from memory.
     private mutating func resetSpan(_ state: inout ProducerState, lastAck: MessageClock) -> Int {

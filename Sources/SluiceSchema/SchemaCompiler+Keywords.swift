@@ -2,9 +2,10 @@
 //
 // Keyword order inside a node is chosen for speed and for annotation semantics: cheap
 // assertions first (a type mismatch fails before anything else runs), then applicators into
-// children, then in-place applicators (`$ref`, `allOf`, …), then the node's own `reduce` (so a
-// schema's own annotation overrides one from a schema it references: the last annotation
-// evaluated for a location wins), and `unevaluated*` last, once everything they depend on ran.
+// children, then the node's own `reduce`, then in-place applicators (`$ref`, `allOf`, `then`, …)
+// whose annotations therefore override the node's own (the last annotation evaluated for a
+// location wins, as in Flow's validator, where in-place applications unwind their outcomes
+// after the parent's), and `unevaluated*` last, once everything they depend on ran.
 import SluiceDocument
 
 extension SchemaCompiler {
@@ -144,7 +145,7 @@ extension SchemaCompiler {
             }
             annotationsHere.append((.reduce(UInt16(index)), "reduce"))
         }
-        return assertions + children + inPlace + annotationsHere + unevaluated
+        return assertions + children + annotationsHere + inPlace + unevaluated
     }
 
     // MARK: - Validation vocabulary

@@ -93,11 +93,17 @@ import SluiceDocument
         #expect(try Self.annotation(text, ##"[1, "x", 2]"##, at: "/2") == Self.sum)
     }
 
-    @Test func aSchemasOwnReduceOverridesTheOneItReferences() throws {
+    /// Flow's order: a schema's own annotation is recorded first and in-place applications
+    /// append theirs, so `$ref`, `allOf` and `then` override the schema's own `reduce`.
+    @Test func inPlaceApplicatorsOverrideTheSchemasOwnReduce() throws {
         let text = ##"{"$defs": {"base": {"reduce": {"strategy": "sum"}}}, "$ref": "#/$defs/base", "reduce": {"strategy": "maximize"}}"##
-        #expect(try Self.annotation(text, "1", at: "") == Self.maximize)
+        #expect(try Self.annotation(text, "1", at: "") == Self.sum)
         let later = ##"{"allOf": [{"reduce": {"strategy": "sum"}}, {"reduce": {"strategy": "maximize"}}]}"##
         #expect(try Self.annotation(later, "1", at: "") == Self.maximize)
+        // The deletion pattern: the root merges, and deletes when the condition holds.
+        let deletion = ##"{"reduce": {"strategy": "merge"}, "if": {"required": ["gone"]}, "then": {"reduce": {"strategy": "merge", "delete": true}}}"##
+        #expect(try Self.annotation(deletion, ##"{"gone": 1}"##, at: "") == ReduceAnnotation(strategy: .merge, delete: true))
+        #expect(try Self.annotation(deletion, ##"{"kept": 1}"##, at: "") == ReduceAnnotation(strategy: .merge))
     }
 
     @Test func keyedOptionsCarryThrough() throws {
