@@ -7,7 +7,7 @@ struct JournalsCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "journals",
         abstract: "Append to, read and inspect journals under a data directory.",
-        subcommands: [List.self, Append.self, Read.self, Fragments.self, Prune.self])
+        subcommands: [List.self, Append.self, Read.self, Fragments.self, Prune.self, Compact.self])
 
 
     // MARK: list

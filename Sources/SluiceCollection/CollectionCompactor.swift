@@ -206,3 +206,36 @@ public enum CollectionCompactor {
         }
     }
 }
+
+/// When to compact automatically, like Kafka's `min.cleanable.dirty.ratio`: the share of a
+/// journal's compactable bytes that are not yet compacted.
+public struct CompactionPolicy: Sendable, Hashable {
+    /// Compact once at least this share of the compactable stored bytes is dirty.
+    public var minDirtyRatio: Double
+    /// And at least this many dirty stored bytes (small journals are not worth rewriting).
+    public var minDirtyBytes: Int64
+
+    /// Half dirty, as Kafka's default; 1 MiB so tiny journals are left alone.
+    public init(minDirtyRatio: Double = 0.5, minDirtyBytes: Int64 = 1 << 20) {
+        precondition((0...1).contains(minDirtyRatio), "a ratio is between 0 and 1")
+        self.minDirtyRatio = minDirtyRatio
+        self.minDirtyBytes = minDirtyBytes
+    }
+
+    /// Stored bytes of the compactable fragments: clean (a leading compacted fragment) and dirty (the rest).
+    public static func measure(_ journal: Journal) -> (cleanBytes: Int64, dirtyBytes: Int64) {
+        let fragments = journal.compactableFragments
+        var clean: Int64 = 0
+        var dirty: Int64 = 0
+        for (index, fragment) in fragments.enumerated() {
+            if index == 0, fragment.name.isCompacted { clean += fragment.storedSizeBytes } else { dirty += fragment.storedSizeBytes }
+        }
+        return (clean, dirty)
+    }
+
+    public func shouldCompact(_ journal: Journal) -> Bool {
+        let (clean, dirty) = Self.measure(journal)
+        guard dirty >= minDirtyBytes, clean + dirty > 0 else { return false }
+        return Double(dirty) / Double(clean + dirty) >= minDirtyRatio
+    }
+}
