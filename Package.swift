@@ -98,7 +98,8 @@ let package = Package(
         // Benchmark bodies (run small by tests, large by sluice-bench and Benchmarks/).
         .target(
             name: "SluiceBench",
-            dependencies: ["SluiceJournal", "SluiceDocument", "SluiceWorkload", "SluiceSchema", "SluiceReduce", "SluiceCombine"],
+            dependencies: ["SluiceJournal", "SluiceDocument", "SluiceWorkload", "SluiceSchema", "SluiceReduce", "SluiceCombine",
+                           "SluiceCollection"],
             swiftSettings: strict),
         .executableTarget(
             name: "sluice-bench",

@@ -236,6 +236,30 @@ PAIRS: list[Pair] = [
         extra_metrics=["peak_rss_mib", "combiner_peak_mib", "spilled_mib"],
         note="64 MiB budget; DuckDB unlimited (with memory_limit 64MB it fails: out of memory)",
     ),
+    # SluiceCollection (docs/collections.md): one run writes, reads and compacts; each figure
+    # is its own pair (the body prints the picked figure last). Targets are absolute (issue 5).
+    Pair(
+        figure="collection.write",
+        metric="docs_per_s",
+        sluice=lambda c: [c.sluice_bench, "collection", "--figure", "write", "--work-dir", str(c.work_dir), *c.workload_args()],
+        peer=None,
+        note="parse + validate + combine per 10k-document transaction + UUIDs + group-commit appends + ACKs; target >= 300k docs/s",
+    ),
+    Pair(
+        figure="collection.read",
+        metric="docs_per_s",
+        sluice=lambda c: [c.sluice_bench, "collection", "--figure", "read", "--work-dir", str(c.work_dir), *c.workload_args()],
+        peer=None,
+        note="read-committed delivery (parse + sequence); target >= 1M docs/s",
+    ),
+    Pair(
+        figure="collection.compact",
+        metric="docs_per_s",
+        sluice=lambda c: [c.sluice_bench, "collection", "--figure", "compact", "--work-dir", str(c.work_dir), *c.workload_args()],
+        peer=None,
+        note="key compaction of the sealed journal",
+        extra_metrics=["size_reduction", "stored_bytes_before", "stored_bytes_after"],
+    ),
 ]
 
 

@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 import SluiceBench
 import SluiceWorkload
@@ -92,5 +93,17 @@ import SluiceSchema
             try broken.set(value, at: pointer)
             #expect(throws: (any Error).self, "\(pointer)") { try validator.validate(try Document(broken)) }
         }
+    }
+}
+
+@Suite struct CollectionBenchmarkBodyTests {
+    @Test func writeReadCompact() async throws {
+        let directory = FileManager.default.temporaryDirectory.path + "/sluice-bench-collection"
+        let results = try await CollectionBenchmarks.run(.small, directory: directory, transactionDocuments: 2_000)
+        #expect(results.map(\.figure) == ["collection.write", "collection.read", "collection.compact"])
+        #expect(results[0].documents == 10_000)
+        #expect(results[1].documents > 1_000 && results[1].documents <= 10_000)  // combined per transaction
+        #expect(results[2].extra["documents_written"] == 1_000)  // one per key
+        #expect((results[2].extra["size_reduction"] ?? 0) > 1)
     }
 }
