@@ -131,6 +131,8 @@ public final class CollectionReader {
         var delivered = 0
         var carry: [UInt8] = []
         var carryBegin = sequencer.readThrough
+        var parser = self.parser  // a local: no exclusivity checks per line
+        defer { self.parser = parser }
         let head = journal.head
         guard carryBegin < head else { return 0 }
         reading: for try await item in try journal.read(from: carryBegin, to: head) {
@@ -157,7 +159,7 @@ public final class CollectionReader {
                             let begin = carryBegin + Int64(lineStart)
                             let end = carryBegin + Int64(newline + 1)
                             lineStart = newline + 1
-                            switch try sequence(line, begin: begin, end: end, journal: name, sequencer: &sequencer) {
+                            switch try Self.sequence(line, begin: begin, end: end, journal: name, sequencer: &sequencer, parser: &parser) {
                             case .delivered(let envelopes):
                                 for envelope in envelopes {
                                     try body(CommittedDocument(journal: name, begin: envelope.begin, end: envelope.end,
@@ -194,13 +196,13 @@ public final class CollectionReader {
     }
 
     /// Sequences one line.
-    private func sequence(_ line: UnsafeRawBufferPointer, begin: Int64, end: Int64, journal: JournalName,
-                          sequencer: inout Sequencer<Document>) throws -> LineOutcome {
+    private static func sequence(_ line: UnsafeRawBufferPointer, begin: Int64, end: Int64, journal: JournalName,
+                                 sequencer: inout Sequencer<Document>, parser: inout JSONParser) throws -> LineOutcome {
         if Self.isBlank(line) {
             sequencer.skip(to: end)
             return .delivered([])
         }
-        let (document, uuid) = try parse(line, journal: journal, offset: begin)
+        let (document, uuid) = try parse(line, parser: &parser, journal: journal, offset: begin)
         switch sequencer.sequence(Envelope(uuid: uuid, begin: begin, end: end, message: document)) {
         case .duplicate, .held, .rolledBack: return .delivered([])
         case .deliver(let envelopes): return .delivered(envelopes)
@@ -224,6 +226,7 @@ public final class CollectionReader {
         }
         var delivered = 0
         var lineStart = 0
+        var parser = JSONParser()
         try bytes.withUnsafeBytes { raw in
             while let newline = raw[lineStart...].firstIndex(of: 0x0A) {
                 let line = UnsafeRawBufferPointer(rebasing: raw[lineStart..<newline])
@@ -231,7 +234,7 @@ public final class CollectionReader {
                 let end = rangeBegin + Int64(newline + 1)
                 lineStart = newline + 1
                 if Self.isBlank(line) { continue }
-                let (document, uuid) = try parse(line, journal: journal.name, offset: begin)
+                let (document, uuid) = try Self.parse(line, parser: &parser, journal: journal.name, offset: begin)
                 if request.accept(uuid) {
                     try body(CommittedDocument(journal: journal.name, begin: begin, end: end, uuid: uuid, document: document))
                     delivered += 1
@@ -241,7 +244,8 @@ public final class CollectionReader {
         return delivered
     }
 
-    private func parse(_ line: UnsafeRawBufferPointer, journal: JournalName, offset: Int64) throws -> (Document, MessageUUID) {
+    private static func parse(_ line: UnsafeRawBufferPointer, parser: inout JSONParser, journal: JournalName,
+                              offset: Int64) throws -> (Document, MessageUUID) {
         let document: Document
         do {
             document = try parser.parse(line)

@@ -12,6 +12,32 @@ public enum PartitionNames {
 
     /// The journal of `document` in `collection`.
     public static func journal(of document: Document, in collection: CollectionSpec) throws(CollectionError) -> JournalName {
+        try validated(journalNameText(of: document, in: collection), collection)
+    }
+
+    /// As `journal(of:in:)`, with a cache of names already validated (publishers route every
+    /// document; validating a name checks each character's Unicode properties).
+    public static func journal(of document: Document, in collection: CollectionSpec,
+                               cache: inout [String: JournalName]) throws(CollectionError) -> JournalName {
+        let text = try journalNameText(of: document, in: collection)
+        if let known = cache[text] { return known }
+        let name = try validated(text, collection)
+        cache[text] = name
+        return name
+    }
+
+    private static func validated(_ name: String, _ collection: CollectionSpec) throws(CollectionError) -> JournalName {
+        do {
+            return try JournalName(name)
+        } catch {
+            throw .invalidPartitionValue(collection: collection.name, field: collection.partitions.last?.field ?? "",
+                                         value: "journal name \(name) is not valid: \(error)")
+        }
+    }
+
+    /// The journal name of `document`, not yet validated.
+    static func journalNameText(of document: Document, in collection: CollectionSpec) throws(CollectionError) -> String {
+        if collection.partitions.isEmpty { return collection.journalPrefix + pivotSuffix }
         var name = collection.journalPrefix
         for partition in collection.partitions {
             guard let node = document.root[partition.pointer] else {
@@ -24,12 +50,7 @@ public enum PartitionNames {
             name += partition.field + "=" + encoded + "/"
         }
         name += pivotSuffix
-        do {
-            return try JournalName(name)
-        } catch {
-            throw .invalidPartitionValue(collection: collection.name, field: collection.partitions.last?.field ?? "",
-                                         value: "journal name \(name) is not valid: \(error)")
-        }
+        return name
     }
 
     /// The encoding of a partition value: strings percent-encoded (bytes outside

@@ -101,6 +101,7 @@ public final class TransactionPublisher {
         var buffers: [JournalName: [UInt8]] = [:]
         var pendingAppends: [PendingAppend] = []
         var journals: [JournalName: Journal] = [:]
+        var journalNames: [String: JournalName] = [:]
         let names = order
         let pendingCollections = combiners
         abandon()
@@ -108,7 +109,7 @@ public final class TransactionPublisher {
             let pending = pendingCollections[name]!
             var drainer = try pending.combiner.take()!.drain()
             while let drained = try drainer.next() {
-                let journalName = try PartitionNames.journal(of: drained.document, in: pending.spec)
+                let journalName = try PartitionNames.journal(of: drained.document, in: pending.spec, cache: &journalNames)
                 if journals[journalName] == nil {
                     journals[journalName] = try registry.journal(journalName, createWith: pending.spec.journalSpec)
                 }

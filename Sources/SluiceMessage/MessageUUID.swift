@@ -180,6 +180,47 @@ public struct MessageUUID: Hashable, Sendable, CustomStringConvertible {
         }
     }
 
+    /// Parses the text form (either case) from raw UTF-8 bytes: the hot path of every
+    /// journal read. Errors name the position at fault.
+    public init(parsing bytes: UnsafeRawBufferPointer) throws(MessageUUIDError) {
+        guard bytes.count == 36 else { throw .wrongLength(bytes.count) }
+        var high: UInt64 = 0
+        var low: UInt64 = 0
+        var position = 0
+        // Safety: every index below is < 36 == bytes.count.
+        for group in MessageUUID.groups {
+            if group.dash >= 0 {
+                guard bytes[group.dash] == 0x2D else { throw .expectedDash(position: group.dash) }
+            }
+            position = group.start
+            while position < group.end {
+                let value = MessageUUID.hexValue(bytes[position])
+                guard value < 16 else { throw .notHex(position: position) }
+                if group.isHigh { high = high << 4 | UInt64(value) } else { low = low << 4 | UInt64(value) }
+                position += 1
+            }
+        }
+        guard (high >> 12) & 0xF == 1 else { throw .notVersion1 }
+        guard low >> 62 == 0b10 else { throw .notRFC4122Variant }
+        self.init(high: high, low: low)
+    }
+
+    /// Hex digit groups of the text form: where each starts and ends, the dash before it, and
+    /// whether its digits belong to the high or low 64 bits.
+    private static let groups: [(start: Int, end: Int, dash: Int, isHigh: Bool)] = [
+        (0, 8, -1, true), (9, 13, 8, true), (14, 18, 13, true), (19, 23, 18, false), (24, 36, 23, false),
+    ]
+
+    @inline(__always)
+    private static func hexValue(_ character: UInt8) -> UInt8 {
+        switch character {
+        case 0x30...0x39: return character &- 0x30
+        case 0x61...0x66: return character &- 0x61 &+ 10
+        case 0x41...0x46: return character &- 0x41 &+ 10
+        default: return 0xFF
+        }
+    }
+
     /// Parses the text form (either case). Errors name the position at fault.
     public init(parsing text: some Collection<UInt8>) throws(MessageUUIDError) {
         guard text.count == 36 else { throw .wrongLength(text.count) }
@@ -207,7 +248,11 @@ public struct MessageUUID: Hashable, Sendable, CustomStringConvertible {
     }
 
     public init(parsing text: String) throws(MessageUUIDError) {
-        try self.init(parsing: Array(text.utf8))
+        let bytes = Array(text.utf8)
+        let result = bytes.withUnsafeBytes { raw -> Result<MessageUUID, MessageUUIDError> in
+            do throws(MessageUUIDError) { return .success(try MessageUUID(parsing: raw)) } catch { return .failure(error) }
+        }
+        self = try result.get()
     }
 }
 

@@ -82,10 +82,10 @@ public struct Sequencer<Message> {
         var maxClock: MessageClock
         var begin: Int64 = -1
         var held: [Envelope<Message>] = []
+        /// Bytes of `held`.
+        var heldBytes = 0
         /// The span is pending but (part of) it is not in `held`: its ACK must replay.
         var spilled = false
-
-        var heldBytes: Int { held.reduce(0) { $0 + Int($1.end - $1.begin) } }
     }
 
     /// Default budget of held message bytes per journal: large enough that ordinary
@@ -126,7 +126,9 @@ public struct Sequencer<Message> {
             return .deliver([envelope])  // No producer clock: committed as it stands.
         }
         let producer = uuid.producer
-        var state = producers[producer]
+        // Take the state out of the dictionary so it is uniquely referenced: appending to its
+        // held messages must not copy them (that made long spans quadratic).
+        var state = producers.removeValue(forKey: producer)
             ?? ProducerState(lastAck: MessageClock(rawValue: clock.rawValue - 1),
                              maxClock: MessageClock(rawValue: clock.rawValue - 1))
         defer { producers[producer] = state }
@@ -140,6 +142,7 @@ public struct Sequencer<Message> {
                 let size = Int(envelope.end - envelope.begin)
                 if heldBytes + size <= heldBytesMax {
                     state.held.append(envelope)
+                    state.heldBytes += size
                     heldBytes += size
                 } else {
                     heldBytes -= state.heldBytes
