@@ -147,6 +147,7 @@ public struct Sequencer<Message> {
                 } else {
                     heldBytes -= state.heldBytes
                     state.held.removeAll()
+                    state.heldBytes = 0
                     state.spilled = true
                 }
             }
