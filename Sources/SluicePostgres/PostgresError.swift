@@ -17,8 +17,11 @@ public struct PostgresError: Error, Sendable, CustomStringConvertible {
         case connectionLost
         /// The server sent something this client does not understand (replication messages).
         case protocolViolation
-        /// The caller's data cannot be sent as asked (a value that does not fit a column).
+        /// The caller's data cannot be sent as asked (a value that does not fit a column), or a
+        /// table cannot be used as asked.
         case data
+        /// A materialization's checkpoint row has a newer fence: another instance took over.
+        case fenced
     }
 
     public var kind: Kind
