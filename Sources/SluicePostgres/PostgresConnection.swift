@@ -169,6 +169,7 @@ public final class PostgresConnection: @unchecked Sendable {
 
     /// Runs `body` in a transaction: `BEGIN` (with `mode`, e.g. `ISOLATION LEVEL REPEATABLE
     /// READ`), then `COMMIT`, or `ROLLBACK` if `body` throws (the error is rethrown).
+    @discardableResult
     public func transaction<Result>(_ mode: String = "", _ body: (PostgresConnection) throws -> Result) throws -> Result {
         precondition(!isInTransaction, "PostgresConnection.transaction: already in a transaction")
         try simpleQuery(mode.isEmpty ? "BEGIN" : "BEGIN \(mode)")
