@@ -1,6 +1,6 @@
 import Foundation
 import SluiceDocument
-import SluicePostgres
+@testable import SluicePostgres
 import SluiceTestSupport
 import SluiceWorkload
 import Testing
@@ -39,6 +39,19 @@ struct PostgresTableTests {
               "flow_document" jsonb,
               PRIMARY KEY ("id", "n")
             )
+            """)
+    }
+
+    @Test func mergeStatementIsExact() {
+        let table = PostgresTable(name: PostgresTableName(table: "orders"),
+                                  columns: [PostgresColumn("id", .text, location: "/id", isKey: true),
+                                            PostgresColumn("value", .bigint, location: "/value")])
+        #expect(table.stageTable == "sluice_store_ff04aff0ac4af0c8")
+        #expect(table.mergeStatement == """
+            MERGE INTO "public"."orders" AS target USING pg_temp."sluice_store_ff04aff0ac4af0c8" AS staged ON target."id" = staged."id"
+            WHEN MATCHED AND staged.sluice_delete THEN DELETE
+            WHEN MATCHED THEN UPDATE SET "value" = staged."value", "flow_document" = staged."flow_document"
+            WHEN NOT MATCHED AND NOT staged.sluice_delete THEN INSERT ("id", "value", "flow_document") VALUES (staged."id", staged."value", staged."flow_document")
             """)
     }
 
