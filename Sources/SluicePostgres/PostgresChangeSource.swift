@@ -106,6 +106,9 @@ public final class PostgresChangeSource: @unchecked Sendable {
                 throw PostgresError(.data, "replication slot \(configuration.slot) is gone: its changes cannot be resumed; "
                                     + "start the capture over (from no position) to backfill again", endpoint: metadata.endpoint)
             }
+            // Tables no longer listed are forgotten; newly listed ones are backfilled.
+            let listed = Set(configuration.tables.map(\.description))
+            resume.tables = resume.tables.filter { listed.contains($0.key) }
             for name in configuration.tables where resume.tables[name.description] == nil {
                 resume.tables[name.description] = .init()
             }

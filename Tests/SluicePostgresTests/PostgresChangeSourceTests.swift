@@ -16,8 +16,10 @@ struct CaptureModel {
     var committedTransactions: [UInt32] = []
     var documentsCommitted: [Document] = []
 
-    static func key(_ document: Document, keys: [String]) -> String {
-        keys.map { document[$0]?.description ?? "?" }.joined(separator: "|")
+    /// `table:key1|key2`.
+    static func key(_ document: Document, keys: [String], table: String? = nil) -> String {
+        (table ?? document["_meta"]?["source"]?["table"]?.string ?? "?") + ":"
+            + keys.map { document[$0]?.description ?? "?" }.joined(separator: "|")
     }
 
     /// Commits what came before `boundary` (and returns the LSN to confirm).
@@ -46,9 +48,14 @@ func tableContents(_ connection: PostgresConnection, _ table: String, keys: [Str
     for row in try connection.query("SELECT * FROM \(table)").rows {
         let value = try row.jsonObject()
         let document = try Document(value)
-        contents[CaptureModel.key(document, keys: keys)] = value
+        contents[CaptureModel.key(document, keys: keys, table: table)] = value
     }
     return contents
+}
+
+/// The model's rows of one table.
+extension CaptureModel {
+    func rows(of table: String) -> [String: JSONValue] { collection.filter { $0.key.hasPrefix(table + ":") } }
 }
 
 @Suite(.postgresServer("pg-cdc"), .serialized)
@@ -389,5 +396,39 @@ struct PostgresChangeSourceTests {
         #expect(documents[2]["_meta"]?["before"]?["i"]?.int64 == 7)
         #expect(row(documents[0]).object?["n"] == "3.14159265358979323846")
         #expect(model.collection == (try tableContents(sql, "typed_rows", keys: ["id"])))
+    }
+
+    /// A table added to a running capture's configuration is backfilled, then streamed; a table
+    /// dropped from it is forgotten.
+    @Test func aTableAddedLaterIsBackfilled() throws {
+        let sql = try PostgresTestServer.connect()
+        try sql.simpleQuery("CREATE TABLE first_table (id int PRIMARY KEY, v text); INSERT INTO first_table VALUES (1, 'a')")
+        var model = CaptureModel()
+        let source = try PostgresChangeSource(try sourceConfiguration(["first_table"], slot: "cdc_added"), resumingFrom: nil)
+        _ = try consumeBackfill(source, into: &model, keys: ["id"])
+        try sql.simpleQuery("INSERT INTO first_table VALUES (2, 'b')")
+        #expect(try consume(source, into: &model, keys: ["id"], transactions: 1) == 1)
+        source.close()
+
+        try sql.simpleQuery("""
+            CREATE TABLE second_table (id int PRIMARY KEY, v text);
+            INSERT INTO second_table SELECT g, 'x' FROM generate_series(1, 9) g;
+            INSERT INTO first_table VALUES (3, 'c');
+            """)
+        let committed: PostgresCapturePosition = try #require(model.committedPosition)
+        let both = try PostgresChangeSource(try sourceConfiguration(["first_table", "second_table"], slot: "cdc_added", chunkRows: 4),
+                                            resumingFrom: committed)
+        defer { both.close() }
+        #expect(try consumeBackfill(both, into: &model, keys: ["id"]) == 3)
+        try sql.simpleQuery("UPDATE second_table SET v = 'y' WHERE id = 9")
+        #expect(try consume(both, into: &model, keys: ["id"], transactions: 2) == 2)
+        #expect(model.rows(of: "first_table") == (try tableContents(sql, "first_table", keys: ["id"])))
+        #expect(model.rows(of: "second_table") == (try tableContents(sql, "second_table", keys: ["id"])))
+
+        let position = try #require(model.committedPosition)
+        both.close()
+        let onlySecond = try PostgresChangeSource(try sourceConfiguration(["second_table"], slot: "cdc_added"), resumingFrom: position)
+        defer { onlySecond.close() }
+        #expect(onlySecond.position.tables.keys.sorted() == ["public.second_table"])
     }
 }
