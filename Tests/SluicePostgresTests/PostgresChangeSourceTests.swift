@@ -191,6 +191,15 @@ struct PostgresChangeSourceTests {
         }
         #expect(seen == 6)
         source.close()  // the consumer dies: nothing after the third transaction is confirmed
+        // The slot advanced exactly to what was confirmed, not to what was received.
+        var slotLSN: String?
+        for _ in 0..<100 {
+            let slot = try sql.query("SELECT active, confirmed_flush_lsn::text FROM pg_replication_slots WHERE slot_name = 'cdc_resume'").rows[0]
+            slotLSN = slot[1].string
+            if try slot[0].bool() == false { break }
+            Thread.sleep(forTimeInterval: 0.05)
+        }
+        #expect(slotLSN == positions[2].lsn.description)
 
         func replay(from position: PostgresCapturePosition, expecting transactions: Int) throws -> [[Document]] {
             let resumed = try PostgresChangeSource(configuration, resumingFrom: position)
