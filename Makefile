@@ -5,8 +5,10 @@ SHELL := /bin/bash
 SWIFT ?= swift
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-# Debian packages the build and the test suite need (system libraries, compression CLIs).
-APT_PACKAGES := pkg-config liblz4-dev libzstd-dev libxxhash-dev libssl-dev libsqlite3-dev lz4 zstd
+# Debian packages the build and the test suite need (system libraries, compression CLIs,
+# PostgreSQL's client library and the server the PostgreSQL tests start).
+APT_PACKAGES := pkg-config liblz4-dev libzstd-dev libxxhash-dev libssl-dev libsqlite3-dev lz4 zstd \
+  libpq-dev postgresql
 
 .PHONY: all deps build release test quickstart clean bench bench-quick torture fuzz fuzz-json
 

@@ -7,7 +7,8 @@
 //   sluice (executable)          SluiceCLI
 //   SluiceCombine → SluiceReduce → SluiceSchema → SluiceDocument
 //   SluiceJournal                SluiceDocument            SluiceWorkload
-//   CLZ4 · CZstd · CXXHash · CLibCrypto   (system libraries from Debian)
+//   SluicePostgres → SluiceDocument
+//   CLZ4 · CZstd · CXXHash · CLibCrypto · CSQLite · CLibPQ   (system libraries from Debian)
 //
 // The C libraries come from Debian's -dev packages (`make deps` installs them).
 import PackageDescription
@@ -32,6 +33,7 @@ let package = Package(
         .library(name: "SluiceWorkload", targets: ["SluiceWorkload"]),
         .library(name: "SluiceCLI", targets: ["SluiceCLI"]),
         .library(name: "SluiceBench", targets: ["SluiceBench"]),
+        .library(name: "SluicePostgres", targets: ["SluicePostgres"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -44,6 +46,7 @@ let package = Package(
         .systemLibrary(name: "CXXHash", pkgConfig: "libxxhash", providers: [.apt(["libxxhash-dev"])]),
         .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
         .systemLibrary(name: "CLibCrypto", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
+        .systemLibrary(name: "CLibPQ", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
 
         // The standard benchmark workload: deterministic, seeded CRM-like JSON documents.
         .target(name: "SluiceWorkload", swiftSettings: strict),
@@ -59,6 +62,10 @@ let package = Package(
 
         // A careful wrapper over libsqlite3 (state stores, SQLite derivations and materializations).
         .target(name: "SluiceSQLite", dependencies: ["CSQLite"], swiftSettings: strict),
+
+        // PostgreSQL over libpq: connections, COPY, logical replication (pgoutput), CDC change
+        // source, materialization primitives and the fenced checkpoint table (docs/postgres.md).
+        .target(name: "SluicePostgres", dependencies: ["CLibPQ", "SluiceDocument"], swiftSettings: strict),
 
         // The YAML catalog (flow.yaml shape) as a checked model (docs/catalog.md).
         .target(name: "SluiceCatalog", dependencies: ["Yams"], swiftSettings: strict),
@@ -131,6 +138,10 @@ let package = Package(
         .testTarget(
             name: "SluiceCollectionTests",
             dependencies: ["SluiceCollection", "SluiceTestSupport", "SluiceWorkload"],
+            swiftSettings: strict),
+        .testTarget(
+            name: "SluicePostgresTests",
+            dependencies: ["SluicePostgres", "SluiceDocument", "SluiceTestSupport", "SluiceWorkload"],
             swiftSettings: strict),
         .testTarget(name: "SluiceCLITests", dependencies: ["SluiceCLI", "SluiceTestSupport", "SluiceWorkload"], swiftSettings: strict),
         .testTarget(
