@@ -6,7 +6,7 @@ SWIFT ?= swift
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 # Debian packages the build and the test suite need (system libraries, compression CLIs).
-APT_PACKAGES := pkg-config liblz4-dev libzstd-dev libxxhash-dev libssl-dev libsqlite3-dev lz4 zstd
+APT_PACKAGES := pkg-config liblz4-dev libzstd-dev libxxhash-dev libssl-dev libsqlite3-dev lz4 zstd redis-server
 
 .PHONY: all deps build release test quickstart clean bench bench-quick torture fuzz fuzz-json
 
