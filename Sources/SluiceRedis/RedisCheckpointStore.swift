@@ -99,6 +99,13 @@ public struct RedisCheckpointSession: Sendable {
     /// fence. Throws on I/O errors (the outcome is then unknown: reopen and read the
     /// checkpoint) and on error replies (nothing applied, the command named).
     public func commit(_ writes: [RedisWrite], checkpoint: [UInt8]) async throws -> RedisCommitOutcome {
+        try await commit(writes, checkpoint: checkpoint, afterFenceCheck: nil)
+    }
+
+    /// `commit`, with a hook that runs (on the client's queue) between the fence check and the
+    /// transaction: tests open a newer session there to reach the EXEC-returns-nil path.
+    func commit(_ writes: [RedisWrite], checkpoint: [UInt8],
+                afterFenceCheck: (@Sendable () throws -> Void)?) async throws -> RedisCommitOutcome {
         let fenceKey = store.fenceKey, checkpointKey = store.checkpointKey, fence = self.fence
         let address = store.client.endpoint.address
         var transaction = [RedisCommand("MULTI")]
@@ -117,6 +124,7 @@ public struct RedisCheckpointSession: Sendable {
                 try connection.execute(RedisCommand("UNWATCH"))
                 return .fencedOff(currentFence: current)
             }
+            try afterFenceCheck?()
 
             let replies = try connection.pipeline(commands)
             // A command refused while queueing (syntax, OOM) makes EXEC discard everything.

@@ -65,7 +65,7 @@ public final class RedisServer: Sendable {
     public let password: String?
 
     /// Starts a server; `password` sets `requirepass`, `arguments` adds configuration such as
-    /// `["--user", "alice on >secret ~* &* +@all"]`.
+    /// `["--maxmemory-policy", "allkeys-lru"]` (one value per argument).
     public init(password: String? = nil, arguments: [String] = []) throws {
         let executable = try LoopbackServer.locate(
             "redis-server", extraFolders: ["/usr/bin", "/usr/sbin"],
