@@ -6,9 +6,9 @@ SWIFT ?= swift
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 # Debian packages the build and the test suite need (system libraries, compression CLIs).
-APT_PACKAGES := pkg-config liblz4-dev libzstd-dev libxxhash-dev libssl-dev libsqlite3-dev lz4 zstd redis-server
+APT_PACKAGES := pkg-config liblz4-dev libzstd-dev libxxhash-dev libssl-dev libsqlite3-dev lz4 zstd redis-server python3-venv
 
-.PHONY: all deps build release test quickstart clean bench bench-quick torture fuzz fuzz-json
+.PHONY: all deps moto build release test quickstart clean bench bench-quick torture fuzz fuzz-json
 
 all: build
 
@@ -22,6 +22,15 @@ deps:
 	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing; \
 	fi
 
+# moto's S3 server (SluiceS3's tests): pip-installed into .build-venv/ (ignored by git) only
+# when `moto_server` is neither on PATH nor already there. The tests look in both places.
+MOTO_VENV := .build-venv
+moto: deps
+	@if ! command -v moto_server >/dev/null 2>&1 && [ ! -x $(MOTO_VENV)/bin/moto_server ]; then \
+	  echo "installing moto[server] into $(MOTO_VENV)/"; \
+	  python3 -m venv $(MOTO_VENV) && $(MOTO_VENV)/bin/pip install --quiet 'moto[server]'; \
+	fi
+
 build: deps
 	$(SWIFT) build
 
@@ -30,7 +39,7 @@ release: deps
 
 # The test command of the README (and of .ci/run). Builds every target first, so tests can
 # start the `sluice` binaries as child processes (crash tests).
-test: deps
+test: deps moto
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
 

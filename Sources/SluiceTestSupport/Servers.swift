@@ -12,13 +12,14 @@ public final class LoopbackServer: @unchecked Sendable {
     /// Starts `executable` with the arguments `arguments(port)` and waits until the port accepts
     /// connections (at most `startTimeoutSeconds`). A port taken between choosing it and the
     /// server binding it is retried with another.
-    init(name: String, executable: String, startTimeoutSeconds: Double,
+    init(name: String, executable: String, environment: [String: String]? = nil, startTimeoutSeconds: Double,
          arguments: (_ port: Int, _ directory: TestDirectory) -> [String]) throws {
         var lastError = ""
         for _ in 0..<3 {
             let directory = TestDirectory(name)
             let port = try FreePort.find()
-            let process = try ChildProcess(executable, arguments(port, directory), directory: directory.path, label: name)
+            let process = try ChildProcess(executable, arguments(port, directory), environment: environment,
+                                           directory: directory.path, label: name)
             let deadline = Date().addingTimeInterval(startTimeoutSeconds)
             while process.isRunning, !FreePort.isListening(port), Date() < deadline { usleep(20_000) }
             if process.isRunning, FreePort.isListening(port) {
@@ -95,13 +96,16 @@ public final class RedisServer: Sendable {
 public final class MotoS3Server: Sendable {
     public let server: LoopbackServer
 
-    public init() throws {
+    /// `environment` configures moto: `["INITIAL_NO_AUTH_ACTION_COUNT": "3"]` makes it check
+    /// SigV4 signatures against its IAM users from the fourth request on.
+    public init(environment: [String: String] = [:]) throws {
         let venv = BuiltProducts.repositoryRoot + "/.build-venv/bin"
         let executable = try LoopbackServer.locate(
             "moto_server", extraFolders: [venv],
             install: "run `make test` (it installs moto[server] into .build-venv/) or `pip install 'moto[server]'`")
         // Python starts slowly on a busy machine: allow 60 s.
-        server = try LoopbackServer(name: "moto", executable: executable, startTimeoutSeconds: 60) { port, _ in
+        server = try LoopbackServer(name: "moto", executable: executable, environment: environment,
+                                    startTimeoutSeconds: 60) { port, _ in
             ["-H", "127.0.0.1", "-p", String(port)]
         }
     }
