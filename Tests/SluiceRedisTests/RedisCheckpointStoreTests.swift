@@ -31,16 +31,16 @@ struct RedisCheckpointStoreTests {
         let outcome = try await session.commit([
             .set(key: Self.key("deals:1"), value: Self.key(#"{"id":1}"#), timeToLive: .seconds(7200)),
             .set(key: Self.key("deals:2"), value: Self.key(#"{"id":2}"#)),
-            .hash(key: Self.key("deals:h"), fields: [RedisHashField("id", "3"), RedisHashField("total", "5")], timeToLive: .seconds(60)),
+            .hash(key: Self.key("deals:h"), fields: [RedisHashField("id", "3"), RedisHashField("total", "5")], timeToLive: .seconds(3600)),
         ], checkpoint: [1, 2, 3])
         #expect(outcome == .committed)
         #expect(try await client.execute(RedisCommand("GET", "deals:1")).string == #"{"id":1}"#)
         let ttl = try #require(try await client.execute(RedisCommand("PTTL", "deals:1")).integer)
-        #expect(ttl > 7_190_000 && ttl <= 7_200_000)
+        #expect(ttl > 7_000_000 && ttl <= 7_200_000)  // 200 s of slack for a loaded machine
         #expect(try await client.execute(RedisCommand("PTTL", "deals:2")) == .integer(-1))
         #expect(try await client.execute(RedisCommand("HGET", "deals:h", "total")).string == "5")
         let hashTTL = try #require(try await client.execute(RedisCommand("PTTL", "deals:h")).integer)
-        #expect(hashTTL > 50_000 && hashTTL <= 60_000)
+        #expect(hashTTL > 3_400_000 && hashTTL <= 3_600_000)
 
         // A hash write replaces the whole hash; a delete removes the key.
         #expect(try await session.commit([
