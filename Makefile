@@ -6,11 +6,12 @@ SWIFT ?= swift
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 # Debian packages the build and the test suite need (system libraries, compression CLIs,
-# PostgreSQL's client library and the server the PostgreSQL tests start).
+# PostgreSQL's client library, and the servers the tests start: PostgreSQL, Redis; python3-venv
+# for moto's S3 server).
 APT_PACKAGES := pkg-config liblz4-dev libzstd-dev libxxhash-dev libssl-dev libsqlite3-dev lz4 zstd \
-  libpq-dev postgresql
+  libpq-dev postgresql redis-server python3-venv
 
-.PHONY: all deps build release test quickstart clean bench bench-quick torture fuzz fuzz-json
+.PHONY: all deps moto build release test quickstart clean bench bench-quick torture fuzz fuzz-json
 
 all: build
 
@@ -24,6 +25,18 @@ deps:
 	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing; \
 	fi
 
+# moto's S3 server (SluiceS3's tests), pinned: moto 5.2.1 (preinstalled on some machines)
+# computes SigV4 canonical paths differently from AWS for keys with `+ $ & = ; , : @`; 5.2.5
+# agrees with AWS's published vectors. Installed into .build-venv/ (ignored by git) unless a
+# recent enough one is there; the tests look there before PATH.
+MOTO_VENV := .build-venv
+MOTO_MIN := 5.2.5
+moto: deps
+	@if ! [ -x $(MOTO_VENV)/bin/moto_server ] || ! $(MOTO_VENV)/bin/python -c "import moto,sys; v=tuple(int(x) for x in moto.__version__.split('.')[:3]); sys.exit(v < tuple(int(x) for x in '$(MOTO_MIN)'.split('.')))" 2>/dev/null; then \
+	  echo "installing moto[server]>=$(MOTO_MIN) into $(MOTO_VENV)/"; \
+	  python3 -m venv $(MOTO_VENV) && $(MOTO_VENV)/bin/pip install --quiet 'moto[server]>=$(MOTO_MIN)'; \
+	fi
+
 build: deps
 	$(SWIFT) build
 
@@ -32,7 +45,7 @@ release: deps
 
 # The test command of the README (and of .ci/run). Builds every target first, so tests can
 # start the `sluice` binaries as child processes (crash tests).
-test: deps
+test: deps moto
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
 

@@ -34,6 +34,8 @@ let package = Package(
         .library(name: "SluiceCLI", targets: ["SluiceCLI"]),
         .library(name: "SluiceBench", targets: ["SluiceBench"]),
         .library(name: "SluicePostgres", targets: ["SluicePostgres"]),
+        .library(name: "SluiceRedis", targets: ["SluiceRedis"]),
+        .library(name: "SluiceS3", targets: ["SluiceS3"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -92,6 +94,12 @@ let package = Package(
                            "SluiceCombine", "SluiceCatalog"],
             swiftSettings: strict),
 
+        // A Redis client (RESP2 over POSIX sockets) and fenced exactly-once commits (docs/redis.md).
+        .target(name: "SluiceRedis", swiftSettings: strict),
+
+        // An S3 client (SigV4 over URLSession) with multipart uploads (docs/s3.md).
+        .target(name: "SluiceS3", dependencies: ["CLibCrypto"], swiftSettings: strict),
+
         // Commands as a library, testable in-process.
         .target(
             name: "SluiceCLI",
@@ -144,6 +152,10 @@ let package = Package(
             dependencies: ["SluicePostgres", "SluiceDocument", "SluiceTestSupport", "SluiceWorkload"],
             swiftSettings: strict),
         .testTarget(name: "SluiceCLITests", dependencies: ["SluiceCLI", "SluiceTestSupport", "SluiceWorkload"], swiftSettings: strict),
+        .testTarget(
+            name: "SluiceRedisTests", dependencies: ["SluiceRedis", "SluiceTestSupport", "SluiceWorkload"], swiftSettings: strict),
+        .testTarget(
+            name: "SluiceS3Tests", dependencies: ["SluiceS3", "SluiceTestSupport", "SluiceWorkload"], swiftSettings: strict),
         .testTarget(
             name: "SluiceBenchTests",
             dependencies: ["SluiceBench", "SluiceJournal", "SluiceWorkload", "SluiceCombine", "SluiceDocument", "SluiceSchema"],
