@@ -40,6 +40,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
     ],
     targets: [
         // System libraries (Debian: liblz4-dev, libzstd-dev, libxxhash-dev, libssl-dev).
@@ -100,6 +101,21 @@ let package = Package(
         // An S3 client (SigV4 over URLSession) with multipart uploads (docs/s3.md).
         .target(name: "SluiceS3", dependencies: ["CLibCrypto"], swiftSettings: strict),
 
+        // The shape every connector shares: task context, capture/derivation/materialization protocols.
+        .target(
+            name: "SluiceTask",
+            dependencies: ["SluiceCollection", "SluiceCatalog", "SluiceDocument", "SluiceSQLite",
+                           .product(name: "Logging", package: "swift-log")],
+            swiftSettings: strict),
+
+        // Runs a catalog's tasks: state store, capture/derivation/materialization runners, engine.
+        .target(
+            name: "SluiceRuntime",
+            dependencies: ["SluiceTask", "SluiceCollection", "SluiceCatalog", "SluiceMessage", "SluiceJournal",
+                           "SluiceSQLite", "SluiceCombine", "SluiceReduce", "SluiceDocument", "SluiceSchema",
+                           .product(name: "Logging", package: "swift-log")],
+            swiftSettings: strict),
+
         // Commands as a library, testable in-process.
         .target(
             name: "SluiceCLI",
@@ -150,6 +166,10 @@ let package = Package(
         .testTarget(
             name: "SluicePostgresTests",
             dependencies: ["SluicePostgres", "SluiceDocument", "SluiceTestSupport", "SluiceWorkload"],
+            swiftSettings: strict),
+        .testTarget(
+            name: "SluiceRuntimeTests",
+            dependencies: ["SluiceRuntime", "SluiceTask", "SluiceTestSupport", "SluiceWorkload"],
             swiftSettings: strict),
         .testTarget(name: "SluiceCLITests", dependencies: ["SluiceCLI", "SluiceTestSupport", "SluiceWorkload"], swiftSettings: strict),
         .testTarget(

@@ -86,35 +86,18 @@ public final class CollectionReader {
     /// Waits until a selected journal has bytes past where this reader is, a new journal of
     /// the collection appears, or `timeoutSeconds` pass. Returns true unless it timed out.
     public func waitForMore(timeoutSeconds: Double) async throws -> Bool {
-        let names = try journals()
+        try await waitPoint().wait(timeoutSeconds: timeoutSeconds)
+    }
+
+    /// Where this reader is now, as a value other tasks can wait on (readers themselves are
+    /// not Sendable; a task waiting on several readers races their wait points).
+    public func waitPoint() throws -> ReaderWaitPoint {
         var targets: [(Journal, Int64)] = []
-        for name in names {
+        for name in try journals() {
             guard let journal = try registry.existingJournal(name) else { continue }
-            let offset = readThrough(name)
-            if journal.head > offset { return true }
-            targets.append((journal, offset))
+            targets.append((journal, readThrough(name)))
         }
-        let creations = registry.creations()
-        let prefix = collection.journalPrefix
-        return try await withThrowingTaskGroup(of: Bool.self) { group in
-            for (journal, offset) in targets {
-                group.addTask {
-                    for try await _ in try journal.read(from: offset, blocking: true) { return true }
-                    return false
-                }
-            }
-            group.addTask {
-                for await name in creations where name.rawValue.hasPrefix(prefix) { return true }
-                return false
-            }
-            group.addTask {
-                try? await Task.sleep(nanoseconds: UInt64(timeoutSeconds * 1_000_000_000))
-                return false
-            }
-            let result = try await group.next() ?? false
-            group.cancelAll()
-            return result
-        }
+        return ReaderWaitPoint(targets: targets, registry: registry, prefix: collection.journalPrefix)
     }
 
     // MARK: - One journal
@@ -260,5 +243,53 @@ public final class CollectionReader {
 
     private static func isBlank(_ line: UnsafeRawBufferPointer) -> Bool {
         line.allSatisfy { $0 == 0x20 || $0 == 0x0D || $0 == 0x09 }
+    }
+}
+
+/// A reader's position, to wait on from any task: see `CollectionReader.waitPoint()`.
+public struct ReaderWaitPoint: Sendable {
+    let targets: [(Journal, Int64)]
+    let registry: JournalRegistry
+    let prefix: String
+
+    /// True at once if some journal already has more.
+    public var hasMore: Bool { targets.contains { $0.0.head > $0.1 } }
+
+    /// Waits until a journal moves past its offset, a journal with the prefix is created, or
+    /// the timeout passes. Returns true unless it timed out.
+    public func wait(timeoutSeconds: Double) async throws -> Bool {
+        try await Self.waitAny([self], timeoutSeconds: timeoutSeconds)
+    }
+
+    /// Waits on several wait points at once.
+    public static func waitAny(_ points: [ReaderWaitPoint], timeoutSeconds: Double) async throws -> Bool {
+        if points.contains(where: \.hasMore) { return true }
+        guard let registry = points.first?.registry else {
+            try? await Task.sleep(nanoseconds: UInt64(timeoutSeconds * 1_000_000_000))
+            return false
+        }
+        let creations = registry.creations()
+        let prefixes = points.map(\.prefix)
+        return try await withThrowingTaskGroup(of: Bool.self) { group in
+            for point in points {
+                for (journal, offset) in point.targets {
+                    group.addTask {
+                        for try await _ in try journal.read(from: offset, blocking: true) { return true }
+                        return false
+                    }
+                }
+            }
+            group.addTask {
+                for await name in creations where prefixes.contains(where: { name.rawValue.hasPrefix($0) }) { return true }
+                return false
+            }
+            group.addTask {
+                try? await Task.sleep(nanoseconds: UInt64(timeoutSeconds * 1_000_000_000))
+                return false
+            }
+            let result = try await group.next() ?? false
+            group.cancelAll()
+            return result
+        }
     }
 }

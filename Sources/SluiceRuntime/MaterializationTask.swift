@@ -1,0 +1,144 @@
+import Foundation
+import Logging
+import SluiceCatalog
+import SluiceCollection
+import SluiceCombine
+import SluiceReduce
+import SluiceDocument
+import SluiceTask
+
+/// What a materialization commits in its target with the data: where each binding's reader
+/// resumes. (Opaque to the target: JSON bytes.)
+struct MaterializationCheckpoint: Codable, Equatable {
+    var readers: [String: CollectionCheckpoint] = [:]
+}
+
+/// Runs one materialization (docs/runtime.md): each transaction reads committed documents of
+/// every binding, combines them by key, and for standard updates loads the stored documents
+/// of those keys and reduces into them (full reduction: a tombstone deletes the row); delta
+/// updates store the combined documents. The target stores everything and the checkpoint in
+/// one fenced transaction, so nothing is applied twice after a restart.
+final class MaterializationTask {
+    let definition: MaterializationDefinition
+    let bindings: [MaterializationBindingSpec]
+    let connector: any MaterializationConnector
+    let context: TaskContext
+    let bounds: TransactionBounds
+    let status: TaskStatus
+    let idleWaitSeconds: Double
+    let stopRequested: @Sendable () -> Bool
+    /// The sum of the heads of the task's sources (the engine's idle detection compares it).
+    var headSum: @Sendable () -> Int64 = { 0 }
+
+    init(definition: MaterializationDefinition, bindings: [MaterializationBindingSpec], connector: any MaterializationConnector,
+         context: TaskContext, bounds: TransactionBounds, status: TaskStatus, idleWaitSeconds: Double = 0.25,
+         stopRequested: @escaping @Sendable () -> Bool) {
+        self.definition = definition
+        self.bindings = bindings
+        self.connector = connector
+        self.context = context
+        self.bounds = bounds
+        self.status = status
+        self.idleWaitSeconds = idleWaitSeconds
+        self.stopRequested = stopRequested
+    }
+
+    /// The reader checkpoint key of a binding: its position and source, so reordering
+    /// bindings does not mix their offsets.
+    static func readerName(_ binding: MaterializationBindingSpec) -> String {
+        "\(binding.index):\(binding.collection.name)"
+    }
+
+    func run() async throws {
+        let session = try await connector.open(endpoint: definition.endpoint, bindings: bindings, context: context)
+        do {
+            try await loop(session)
+        } catch {
+            await session.close()
+            throw error
+        }
+        await session.close()
+    }
+
+    private func loop(_ session: any MaterializationSession) async throws {
+        var checkpoint = MaterializationCheckpoint()
+        if let bytes = session.checkpoint, !bytes.isEmpty {
+            checkpoint = try JSONDecoder().decode(MaterializationCheckpoint.self, from: Data(bytes))
+        }
+        var readers: [CollectionReader] = []
+        for binding in bindings {
+            readers.append(try CollectionReader(collection: binding.collection, registry: context.registry, selector: binding.selector,
+                                                checkpoint: checkpoint.readers[Self.readerName(binding)] ?? [:]))
+        }
+        context.logger.info("materialization started", metadata: ["task": "\(definition.name)"])
+
+        while !stopRequested() {
+            let started = context.wallClockNanoseconds()
+            // Sources' heads before reading: if this read finds nothing, the task is caught up to them.
+            let headsBefore = headSum()
+            var read = 0
+            var entries: [Int: [StoreEntry]] = [:]
+            for (position, binding) in bindings.enumerated() where read < bounds.maxDocuments {
+                let collection = binding.collection
+                let mode: ReductionMode = binding.deltaUpdates ? .partial : .full
+                var combiner = Combiner(configuration: CombinerConfiguration(key: collection.key, mode: mode,
+                                                                              memoryBudgetBytes: bounds.combinerBudgetBytes),
+                                        validator: collection.readSchema.validator())
+                var keys: [[UInt8]: LoadKey] = [:]
+                var packed: [UInt8] = []
+                var failure: (any Error)?
+                let count = try await readers[position].read(limit: bounds.maxDocuments - read) { committed in
+                    guard failure == nil else { return }
+                    let document = DocumentMeta.removingUUID(committed.document)
+                    do {
+                        try combiner.add(document)
+                    } catch {
+                        failure = TaskError.connector(task: definition.name,
+                                                      message: "binding \(binding.index) (\(collection.name)), \(committed.journal) offset \(committed.begin): \(error)")
+                        return
+                    }
+                    if mode == .full {
+                        packed.removeAll(keepingCapacity: true)
+                        collection.key.pack(document, into: &packed)
+                        if keys[packed] == nil { keys[packed] = LoadKey(packed: packed, values: collection.key.extract(document)) }
+                    }
+                }
+                if let failure { throw failure }
+                read += count
+                guard count > 0 else { continue }
+                var existing: Set<[UInt8]> = []
+                if mode == .full {
+                    let loadKeys = keys.values.sorted { $0.packed.lexicographicallyPrecedes($1.packed) }
+                    for stored in try await session.load(binding: binding.index, keys: loadKeys) {
+                        packed.removeAll(keepingCapacity: true)
+                        collection.key.pack(stored, into: &packed)
+                        existing.insert(packed)
+                        try combiner.add(stored, front: true)
+                    }
+                }
+                var drainer = try combiner.drain()
+                var out: [StoreEntry] = []
+                while let drained = try drainer.next() {
+                    let values = collection.key.extract(drained.document)
+                    out.append(StoreEntry(key: LoadKey(packed: drained.packedKey, values: values), document: drained.document,
+                                          isDeleted: drained.isDeleted, existed: existing.contains(drained.packedKey)))
+                }
+                entries[binding.index] = out
+            }
+            if read == 0 {
+                let heads = headsBefore
+                status.update {
+                    $0.caughtUp = true
+                    $0.caughtUpHeads = heads
+                }
+                _ = try await ReaderWaitPoint.waitAny(readers.map { try $0.waitPoint() }, timeoutSeconds: idleWaitSeconds)
+                continue
+            }
+            var next = MaterializationCheckpoint()
+            for (binding, reader) in zip(bindings, readers) { next.readers[Self.readerName(binding)] = reader.checkpoint() }
+            try await session.store(entries, checkpoint: Array(try JSONEncoder().encode(next)))
+            status.committed(read: read, written: entries.values.reduce(0) { $0 + $1.count }, bytes: 0,
+                             seconds: Double(context.wallClockNanoseconds() - started) / 1e9)
+        }
+    }
+}
