@@ -121,7 +121,9 @@ let package = Package(
             name: "SluiceCLI",
             dependencies: [
                 "SluiceJournal", "SluiceDocument", "SluiceSchema", "SluiceWorkload", "SluiceCatalog", "SluiceCollection",
+                "SluiceRuntime", "SluiceTask",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict),
         .executableTarget(name: "sluice", dependencies: ["SluiceCLI"], swiftSettings: strict),

@@ -16,6 +16,7 @@ public struct SluiceCommand: AsyncParsableCommand {
             WorkloadCommand.self,
             JSONCommand.self,
             JournalsCommand.self,
+            RunCommand.self,
             CollectionsCommand.self,
             IngestCommand.self,
             SchemaCommand.self,
