@@ -17,6 +17,7 @@ public struct SluiceCommand: AsyncParsableCommand {
             JSONCommand.self,
             JournalsCommand.self,
             RunCommand.self,
+            CheckCommand.self,
             CollectionsCommand.self,
             IngestCommand.self,
             SchemaCommand.self,

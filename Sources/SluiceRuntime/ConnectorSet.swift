@@ -9,6 +9,9 @@ public struct ConnectorSet: Sendable {
     public var materializations: [String: any MaterializationConnector] = [:]
     /// Factories, one derivation connector per task (they hold per-task state).
     public var derivations: [String: @Sendable (DerivationDefinition) throws -> any DerivationConnector] = [:]
+    /// Connector-specific catalog checks for `sluice check` (for example, SQLite lambda
+    /// parameters that name no field of the source schema).
+    public var checks: [@Sendable (Catalog) -> [CatalogDiagnostic]] = []
 
     public init() {}
 
