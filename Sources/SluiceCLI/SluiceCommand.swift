@@ -18,6 +18,7 @@ public struct SluiceCommand: AsyncParsableCommand {
             JournalsCommand.self,
             RunCommand.self,
             CheckCommand.self,
+            StatsCommand.self,
             CollectionsCommand.self,
             IngestCommand.self,
             SchemaCommand.self,

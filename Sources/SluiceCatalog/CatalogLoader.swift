@@ -132,6 +132,10 @@ final class LoadContext {
                 sink.report(at: entry.keyLocation, path, problem)
                 continue
             }
+            if kind == "collections", entry.key.hasPrefix("ops/") {
+                sink.report(at: entry.keyLocation, path, "collection names under ops/ are reserved for Sluice's own collections (ops/stats)")
+                continue
+            }
             let scope = "\(kind == "tests" ? "tests" : kind)/\(entry.key)"
             if let first = definedAt[scope] {
                 sink.report(at: entry.keyLocation, path, "defined twice (first at \(first))")

@@ -15,6 +15,8 @@ public struct EngineOptions: Sendable {
     public var restartBackoffSeconds: (initial: Double, max: Double)
     /// How often `--until-idle` checks, and how long everything must stay idle.
     public var idleCheckSeconds: Double
+    /// How often task statistics are published to `ops/stats` (0 disables them).
+    public var statsIntervalSeconds: Double = 1
     public var logger: Logger
     public var wallClockNanoseconds: @Sendable () -> UInt64
 
@@ -130,6 +132,9 @@ public final class Engine: Sendable {
             if untilIdle {
                 group.addTask { await self.stopWhenIdle() }
             }
+            if options.statsIntervalSeconds > 0 {
+                group.addTask { await self.publishStats() }
+            }
             await group.waitForAll()
         }
         await registry.close()
@@ -232,6 +237,8 @@ public final class Engine: Sendable {
     /// exponential backoff; a permanent failure ends the engine.
     private func supervise(_ task: RunnableTask) async throws {
         var backoff = options.restartBackoffSeconds.initial
+        statuses[task.name]?.setRunning(true)
+        defer { statuses[task.name]?.setRunning(false) }
         while !isStopRequested {
             do {
                 try await task.start()
@@ -252,6 +259,37 @@ public final class Engine: Sendable {
                 let until = Date().addingTimeInterval(backoff)
                 while Date() < until, !isStopRequested { try? await Task.sleep(nanoseconds: 50_000_000) }
                 backoff = min(backoff * 2, options.restartBackoffSeconds.max)
+            }
+        }
+    }
+
+    // MARK: - Stats
+
+    /// Publishes what tasks committed since the last round to `ops/stats`, every
+    /// `statsIntervalSeconds` and once more when the engine stops.
+    private func publishStats() async {
+        guard let collection = try? OpsStats.collection() else { return }
+        let publisher = TransactionPublisher(registry: registry, wallClockNanoseconds: options.wallClockNanoseconds)
+        var stopping = false
+        while !stopping {
+            let until = Date().addingTimeInterval(options.statsIntervalSeconds)
+            while Date() < until, !isStopRequested { try? await Task.sleep(nanoseconds: 20_000_000) }
+            stopping = isStopRequested
+            // The last round runs after every task finished its transaction.
+            if stopping { while statuses.values.contains(where: { $0.isRunning }) { try? await Task.sleep(nanoseconds: 10_000_000) } }
+            do {
+                var any = false
+                for (name, status) in statuses.sorted(by: { $0.key < $1.key }) {
+                    let delta = status.takeStats()
+                    guard !delta.isEmpty else { continue }
+                    try publisher.add(try OpsStats.document(task: name, kind: status.snapshot.kind.rawValue, delta: delta,
+                                                            nowNanoseconds: options.wallClockNanoseconds()), to: collection)
+                    any = true
+                }
+                if any { try await TransactionPublisher.acknowledge(try await publisher.publish(), registry: registry) }
+            } catch {
+                publisher.abandon()
+                options.logger.warning("publishing task statistics failed", metadata: ["error": "\(error)"])
             }
         }
     }

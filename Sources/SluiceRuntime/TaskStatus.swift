@@ -24,7 +24,17 @@ public final class TaskStatus: Sendable {
         public var lastTransactionSeconds = 0.0
     }
 
+    /// Counters since the stats publisher last took them.
+    struct StatsDelta: Sendable {
+        var transactions = 0
+        var documentsRead = 0
+        var documentsWritten = 0
+        var seconds = 0.0
+        var isEmpty: Bool { transactions == 0 }
+    }
+
     private let state: Mutex<Snapshot>
+    private let pendingStats = Mutex(StatsDelta())
 
     init(name: String, kind: Kind) {
         state = Mutex(Snapshot(name: name, kind: kind))
@@ -42,6 +52,27 @@ public final class TaskStatus: Sendable {
             $0.bytesWritten += bytes
             $0.lastTransactionSeconds = seconds
             $0.caughtUp = false
+        }
+        pendingStats.withLock {
+            $0.transactions += 1
+            $0.documentsRead += read
+            $0.documentsWritten += written
+            $0.seconds += seconds
+        }
+    }
+
+    private let running = Mutex(false)
+
+    /// True while the engine runs the task (between start and its last transaction).
+    var isRunning: Bool { running.withLock { $0 } }
+
+    func setRunning(_ value: Bool) { running.withLock { $0 = value } }
+
+    /// Takes the counters gathered since the last call.
+    func takeStats() -> StatsDelta {
+        pendingStats.withLock { delta in
+            defer { delta = StatsDelta() }
+            return delta
         }
     }
 }

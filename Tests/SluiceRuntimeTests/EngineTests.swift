@@ -187,3 +187,34 @@ struct Pipeline {
         }
     }
 }
+
+@Suite struct OpsStatsTests {
+    @Test func transactionsOfEveryTaskAreSummedInOpsStats() async throws {
+        let pipeline = try Pipeline(count: 300, seed: 9)
+        defer { pipeline.directory.remove() }
+        let target = MemoryTarget()
+        var options = pipeline.options()
+        options.statsIntervalSeconds = 0.05
+        let engine = try Engine(catalog: pipeline.catalog,
+                                connectors: pipeline.connectors(capture: ArrayCapture(documents: pipeline.orders, batch: 30), target: target),
+                                options: options)
+        try await engine.run(untilIdle: true)
+        let registry = JournalRegistry(path: options.dataDirectory)
+        let collection = try OpsStats.collection()
+        let reader = try CollectionReader(collection: collection, registry: registry)
+        var totals: [String: (transactions: Int64, read: Int64)] = [:]
+        try await reader.read { committed in
+            let root = committed.document.root
+            let task = root["task"]!.string!
+            totals[task, default: (0, 0)].transactions += root["transactions"]!.int64!
+            totals[task, default: (0, 0)].read += root["docsRead"]!.int64!
+        }
+        await registry.close()
+        for (name, status) in engine.statuses {
+            let snapshot = status.snapshot
+            #expect(totals[name]?.transactions == Int64(snapshot.transactions), "\(name)")
+            #expect(totals[name]?.read == Int64(snapshot.documentsRead), "\(name)")
+        }
+        #expect(totals["acme/source"]?.read == 300)
+    }
+}
