@@ -11,7 +11,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 APT_PACKAGES := pkg-config liblz4-dev libzstd-dev libxxhash-dev libssl-dev libsqlite3-dev lz4 zstd \
   libpq-dev postgresql redis-server python3-venv
 
-.PHONY: all deps moto build release test quickstart clean bench bench-quick torture fuzz fuzz-json
+.PHONY: all deps moto build release test quickstart clean bench bench-quick torture fuzz fuzz-json fuzz-build
 
 all: build
 
@@ -77,3 +77,23 @@ fuzz-json:
 	-cp ../shared/conformance/json-parsing/y_*.json .build/fuzz/corpus-json/ 2>/dev/null
 	$(SWIFT) run -c release sluice workload generate --documents 1 --keys 1 > .build/fuzz/corpus-json/workload.json
 	.build/fuzz/json-parser-fuzz -max_total_time=$(FUZZ_SECONDS) -max_len=4096 .build/fuzz/corpus-json
+
+# libFuzzer targets of Fuzz/ (docs/reliability.md): schema compiler, catalog parser, spool
+# recovery; each runs FUZZ_SECONDS (default 60). Crashes land in .build/fuzz/<target>/; each one
+# found becomes a regression test.
+FUZZ_SECONDS ?= 60
+FUZZ_TARGETS := fuzz-schema fuzz-catalog fuzz-spool
+FUZZ_RUNTIME := $(shell find /opt/swift/usr/lib/clang -name 'libclang_rt.fuzzer_no_main-x86_64.a' 2>/dev/null | head -1)
+fuzz-build: deps
+	@for target in $(FUZZ_TARGETS); do \
+	  SLUICE_FUZZ=1 $(SWIFT) build -c release --scratch-path .build-fuzz --product $$target \
+	    -Xswiftc -sanitize=address -Xswiftc -sanitize-coverage=edge,inline-8bit-counters,pc-table,trace-cmp \
+	    -Xlinker $(FUZZ_RUNTIME) -Xlinker -lstdc++ || exit 1; \
+	done
+
+fuzz: fuzz-build fuzz-json
+	@for target in $(FUZZ_TARGETS); do \
+	  mkdir -p .build/fuzz/$$target/corpus; \
+	  echo "== $$target ($(FUZZ_SECONDS) s)"; \
+	  (cd .build/fuzz/$$target && SWIFT_BACKTRACE=enable=no ../../../.build-fuzz/release/$$target -max_total_time=$(FUZZ_SECONDS) -max_len=4096 corpus) || exit 1; \
+	done

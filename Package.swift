@@ -185,3 +185,17 @@ let package = Package(
     ],
     swiftLanguageModes: [.v6]
 )
+
+// libFuzzer targets (Fuzz/Sources, docs/reliability.md): declared only for `make fuzz`, which
+// sets SLUICE_FUZZ=1 and builds them with sanitizers in .build-fuzz/, so the normal build never
+// sees them (their @main hands control to libFuzzer's runtime, linked only there).
+if Context.environment["SLUICE_FUZZ"] == "1" {
+    package.targets += [
+        .target(name: "FuzzDriver", path: "Fuzz/Sources/FuzzDriver"),
+        .executableTarget(name: "fuzz-schema", dependencies: ["FuzzDriver", "SluiceSchema", "SluiceDocument"],
+                          path: "Fuzz/Sources/fuzz-schema"),
+        .executableTarget(name: "fuzz-catalog", dependencies: ["FuzzDriver", "SluiceCatalog"], path: "Fuzz/Sources/fuzz-catalog"),
+        .executableTarget(name: "fuzz-spool", dependencies: ["FuzzDriver", "SluiceJournal"], path: "Fuzz/Sources/fuzz-spool"),
+    ]
+}
+

@@ -344,3 +344,12 @@ func diagnostics(_ yaml: String, environment: [String: String] = [:], folder: Ca
         #expect(documents.map(\.text) == [#"{"id":1}"#, #"{"id":2}"#])
     }
 }
+
+@Suite struct CatalogLineBreakTests {
+    /// Found by fuzzing (fuzz-catalog): YAML breaks lines at \r and \r\n too, and errors must
+    /// name those lines.
+    @Test func carriageReturnsCountAsLineBreaks() {
+        let found = diagnostics("collections:\r\n  acme/a:\r\n    schema: {type: object}\r    key: [id]\r\n")
+        #expect(found == [#"flow.yaml:4:11: collections[acme/a].key[0]: "id" is not a JSON pointer (did you mean "/id"?)"#])
+    }
+}
