@@ -1,5 +1,8 @@
 import ArgumentParser
 import Foundation
+import SluiceCatalog
+import SluiceCollection
+import SluiceJournal
 
 /// How a command failed, which decides its exit code.
 public enum CLIFailure: Error, CustomStringConvertible {
@@ -37,6 +40,18 @@ func runReportingFailures(_ body: () async throws -> Void) async throws {
         throw ExitCode(failure.exitCode)
     } catch let exit as ExitCode {
         throw exit
+    } catch let error as JournalError {
+        printError("error: \(error)")
+        throw ExitCode(error.isUserError ? 1 : 2)
+    } catch let error as CatalogError {
+        printError("error: \(error)")
+        throw ExitCode(1)
+    } catch let error as CollectionError {
+        printError("error: \(error)")
+        switch error {
+        case .badJournalLine, .lineTooLarge: throw ExitCode(2)  // stored data
+        default: throw ExitCode(1)
+        }
     } catch {
         printError("error: \(error)")
         throw ExitCode(2)

@@ -30,7 +30,7 @@ struct IngestCommand: AsyncParsableCommand {
     func run() async throws {
         try await runReportingFailures {
             let collection = try catalog.collection(name)
-            let registry = JournalRegistry(dataDirectory: data.directory)
+            let registry = data.registry()
             let publisher = TransactionPublisher(registry: registry)
             var parser = JSONParser()
             var splitter = JSONLinesSplitter()
@@ -55,7 +55,8 @@ struct IngestCommand: AsyncParsableCommand {
                 do {
                     document = try parser.parse(line)
                 } catch {
-                    throw CLIFailure.user("standard input line \(number): \(error)")
+                    // The parser counts within the line: name the input's line and the column.
+                    throw CLIFailure.user("standard input line \(number), column \(error.column): \(error.reason.message)")
                 }
                 do {
                     try publisher.add(document, to: collection)
@@ -131,7 +132,7 @@ struct CollectionsCommand: AsyncParsableCommand {
         func run() async throws {
             try await runReportingFailures {
                 let collection = try catalog.collection(name)
-                let registry = JournalRegistry(dataDirectory: data.directory)
+                let registry = data.registry()
                 defer { Task { await registry.close() } }
                 var include: [String: Set<String>] = [:]
                 for partition in partitions {

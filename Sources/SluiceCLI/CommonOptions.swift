@@ -10,6 +10,11 @@ struct DataDirectoryOption: ParsableArguments {
     var dataDirectory: String = "./sluice-data"
 
     var directory: JournalDataDirectory { JournalDataDirectory(path: dataDirectory) }
+
+    /// The journals of the data directory, reporting on stderr what opening them repaired.
+    func registry() -> JournalRegistry {
+        JournalRegistry(dataDirectory: directory) { name, line in printError("\(name): \(line)") }
+    }
 }
 
 /// `--catalog`, shared by every command that reads the catalog.

@@ -34,7 +34,7 @@ extension JournalsCommand {
         func run() async throws {
             try await runReportingFailures {
                 let loaded = try catalog.load()
-                let registry = JournalRegistry(dataDirectory: data.directory)
+                let registry = data.registry()
                 var targets: [(JournalName, CollectionSpec)] = []
                 if let definition = loaded.collections[name] {
                     let spec = try specOf(definition)

@@ -19,7 +19,7 @@ struct StatsCommand: AsyncParsableCommand {
     func run() async throws {
         try await runReportingFailures {
             let collection = try OpsStats.collection()
-            let registry = JournalRegistry(dataDirectory: data.directory)
+            let registry = data.registry()
             let reader = try CollectionReader(collection: collection, registry: registry)
             var combiner = Combiner(configuration: CombinerConfiguration(key: collection.key, mode: .full),
                                     validator: collection.readSchema.validator())

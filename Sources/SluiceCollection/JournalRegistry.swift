@@ -16,12 +16,16 @@ public final class JournalRegistry: Sendable {
 
     private let state = Mutex(State())
 
-    public init(dataDirectory: JournalDataDirectory) {
+    /// Told what opening a journal repaired (a spool's torn tail dropped, …): one line each.
+    let recoveryHandler: (@Sendable (JournalName, String) -> Void)?
+
+    public init(dataDirectory: JournalDataDirectory, recoveryHandler: (@Sendable (JournalName, String) -> Void)? = nil) {
         self.dataDirectory = dataDirectory
+        self.recoveryHandler = recoveryHandler
     }
 
-    public convenience init(path: String) {
-        self.init(dataDirectory: JournalDataDirectory(path: path))
+    public convenience init(path: String, recoveryHandler: (@Sendable (JournalName, String) -> Void)? = nil) {
+        self.init(dataDirectory: JournalDataDirectory(path: path), recoveryHandler: recoveryHandler)
     }
 
     /// The journal `name`, opened on first use; created with `spec` when missing and a spec is
@@ -34,6 +38,9 @@ public final class JournalRegistry: Sendable {
             let existed = try dataDirectory.exists(name)
             let journal = try dataDirectory.open(name, createWith: existed ? nil : spec)
             state.open[name] = journal
+            if let recoveryHandler {
+                for line in journal.recoveryReport.lines { recoveryHandler(name, line) }
+            }
             created = !existed
             return journal
         }

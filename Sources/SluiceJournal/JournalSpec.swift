@@ -90,9 +90,13 @@ public struct JournalSpec: Sendable, Hashable, Codable {
         do {
             spec = try JSONDecoder().decode(JournalSpec.self, from: Data(json))
         } catch {
-            throw JournalError.invalidSpec(field: path, reason: "cannot decode: \(error)")
+            throw JournalError.inconsistentStore(path: path, reason: "the stored spec cannot be decoded: \(error)")
         }
-        try spec.validate()
+        do {
+            try spec.validate()
+        } catch {
+            throw JournalError.inconsistentStore(path: path, reason: "the stored spec is not valid: \(error)")
+        }
         return spec
     }
 }

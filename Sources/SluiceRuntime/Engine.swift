@@ -86,7 +86,10 @@ public final class Engine: Sendable {
         }
         self.collections = specs
         self.store = try StateStore(dataDirectory: options.dataDirectory)
-        self.registry = JournalRegistry(path: options.dataDirectory)
+        let logger = options.logger
+        self.registry = JournalRegistry(path: options.dataDirectory) { name, line in
+            logger.warning("journal recovery", metadata: ["journal": "\(name)", "report": "\(line)"])
+        }
         var statuses: [String: TaskStatus] = [:]
         var sources: [String: [String]] = [:]
         for name in catalog.captures.keys { statuses[name] = TaskStatus(name: name, kind: .capture) }

@@ -63,10 +63,18 @@ public final class ChildProcess: @unchecked Sendable {
         }
     }
 
+    /// As `run`, in the working directory `directory`.
+    public static func runIn(_ directory: String, _ executable: String, _ arguments: [String], input: String = "",
+                             environment: [String: String]? = nil) throws -> (status: Int32, output: String, error: String) {
+        try run(executable, arguments, input: input, environment: environment, workingDirectory: directory)
+    }
+
     /// Runs a command to completion and returns its status and output (for short commands).
     public static func run(_ executable: String, _ arguments: [String], input: String = "",
-                           environment: [String: String]? = nil) throws -> (status: Int32, output: String, error: String) {
+                           environment: [String: String]? = nil,
+                           workingDirectory: String? = nil) throws -> (status: Int32, output: String, error: String) {
         let process = Process()
+        if let workingDirectory { process.currentDirectoryURL = URL(fileURLWithPath: workingDirectory) }
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
         if let environment { process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 } }

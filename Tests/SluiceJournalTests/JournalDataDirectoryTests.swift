@@ -69,9 +69,10 @@ import Testing
         do {
             _ = try temporary.dataDirectory.open(name)
             Issue.record("a corrupt spec was accepted")
-        } catch let JournalError.invalidSpec(field, reason) {
-            #expect(field == path)
-            #expect(reason.hasPrefix("cannot decode"))
+        } catch let JournalError.inconsistentStore(storePath, reason) {
+            // Stored data that cannot be read is damage (exit code 2), not a user error.
+            #expect(storePath == path)
+            #expect(reason.hasPrefix("the stored spec cannot be decoded"))
         }
     }
 }
