@@ -22,6 +22,7 @@ struct RunCommand: AsyncParsableCommand {
     @Flag(help: "Exit when every capture is exhausted and every task has caught up.") var untilIdle = false
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.") var logLevel: String = "info"
     @Option(help: "Longest transaction, in seconds.") var maxTransactionSeconds: Double = 1
+    @Flag(help: "No live status (on a terminal) or periodic status lines (otherwise).") var quiet = false
 
     func validate() throws {
         guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("--log-level \(logLevel) is not a level") }
@@ -46,6 +47,9 @@ struct RunCommand: AsyncParsableCommand {
             }
             let signals = SignalStop(engine: engine)
             defer { signals.cancel() }
+            let status = StatusPrinter(engine: engine)
+            if !quiet { status.start() }
+            defer { status.stop() }
             do {
                 try await engine.run(untilIdle: untilIdle)
             } catch let error as EngineError {

@@ -61,6 +61,18 @@ public final class CollectionReader {
     /// Offset each journal has been read through.
     public func readThrough(_ journal: JournalName) -> Int64 { sequencers[journal]?.readThrough ?? 0 }
 
+    /// Bytes of the selected journals not yet read, and their total size (for progress).
+    public func lag() throws -> (behindBytes: Int64, totalBytes: Int64) {
+        var behind: Int64 = 0
+        var total: Int64 = 0
+        for name in try journals() {
+            guard let journal = try registry.existingJournal(name) else { continue }
+            behind += max(0, journal.head - readThrough(name))
+            total += journal.head
+        }
+        return (behind, total)
+    }
+
     /// True if every selected journal has been read to its head.
     public func isCaughtUp() throws -> Bool {
         for name in try journals() {

@@ -104,6 +104,7 @@ final class DerivationTask {
                     status.update {
                         $0.caughtUp = true
                         $0.caughtUpHeads = heads
+                        $0.lagBytes = 0
                     }
                     _ = try await ReaderWaitPoint.waitAny(readers.map { try $0.1.waitPoint() }, timeoutSeconds: idleWaitSeconds)
                     continue
@@ -120,6 +121,14 @@ final class DerivationTask {
                 if database.isInTransaction { try? database.execute("ROLLBACK") }
                 publisher.abandon()
                 throw error
+            }
+            let lag = (try? readers.map { $0.1 }.reduce((Int64(0), Int64(0))) { sum, reader in
+                let one = try reader.lag()
+                return (sum.0 + one.behindBytes, sum.1 + one.totalBytes)
+            }) ?? (0, 0)
+            status.update {
+                $0.lagBytes = lag.0
+                $0.sourceBytes = lag.1
             }
             status.committed(read: read, written: written, bytes: 0,
                              seconds: Double(context.wallClockNanoseconds() - started) / 1e9)

@@ -130,6 +130,7 @@ final class MaterializationTask {
                 status.update {
                     $0.caughtUp = true
                     $0.caughtUpHeads = heads
+                    $0.lagBytes = 0
                 }
                 _ = try await ReaderWaitPoint.waitAny(readers.map { try $0.waitPoint() }, timeoutSeconds: idleWaitSeconds)
                 continue
@@ -137,6 +138,14 @@ final class MaterializationTask {
             var next = MaterializationCheckpoint()
             for (binding, reader) in zip(bindings, readers) { next.readers[Self.readerName(binding)] = reader.checkpoint() }
             try await session.store(entries, checkpoint: Array(try JSONEncoder().encode(next)))
+            let lag = (try? readers.reduce((Int64(0), Int64(0))) { sum, reader in
+                let one = try reader.lag()
+                return (sum.0 + one.behindBytes, sum.1 + one.totalBytes)
+            }) ?? (0, 0)
+            status.update {
+                $0.lagBytes = lag.0
+                $0.sourceBytes = lag.1
+            }
             status.committed(read: read, written: entries.values.reduce(0) { $0 + $1.count }, bytes: 0,
                              seconds: Double(context.wallClockNanoseconds() - started) / 1e9)
         }

@@ -20,6 +20,9 @@ public final class TaskStatus: Sendable {
         public var caughtUpHeads: Int64?
         public var restarts = 0
         public var lastError: String?
+        /// Reading tasks: bytes of their sources not yet read, and the sources' total size.
+        public var lagBytes: Int64 = 0
+        public var sourceBytes: Int64 = 0
         /// Seconds the last transaction took.
         public var lastTransactionSeconds = 0.0
     }
