@@ -77,8 +77,25 @@ public struct PostgresTable: Sendable {
     /// Creates the table if missing, else adds missing columns (nullable) and checks existing
     /// ones: a column whose type differs, or a key that differs, is refused with an explanation.
     /// Returns the names of the columns added.
+    ///
+    /// Runs under a transaction-scoped advisory lock on the table's name (its own transaction
+    /// unless the connection is in one already), because PostgreSQL's `CREATE TABLE IF NOT
+    /// EXISTS` is not safe against a concurrent creator: two instances starting at once would
+    /// otherwise fail on `pg_type`'s unique index.
     @discardableResult
     public func createOrMigrate(on connection: PostgresConnection) throws(PostgresError) -> [String] {
+        if connection.isInTransaction { return try createOrMigrateLocked(on: connection) }
+        do {
+            return try connection.transaction { connection in try createOrMigrateLocked(on: connection) }
+        } catch let error as PostgresError {
+            throw error
+        } catch {
+            throw PostgresError(.data, "\(error)", endpoint: connection.endpoint)
+        }
+    }
+
+    private func createOrMigrateLocked(on connection: PostgresConnection) throws(PostgresError) -> [String] {
+        _ = try connection.query("SELECT pg_advisory_xact_lock(hashtext($1))", [.text("sluice:" + name.quoted)])
         let existing = try connection.query("""
             SELECT a.attname, pg_catalog.format_type(a.atttypid, a.atttypmod),
                    COALESCE(a.attnum = ANY(i.indkey), false)
