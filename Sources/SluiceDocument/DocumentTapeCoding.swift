@@ -28,7 +28,9 @@ extension Document {
         let entryCount = storage.entryCount
         let stringCount = storage.stringByteCount
         precondition(entryCount <= Int(UInt32.max) && stringCount <= Int(UInt32.max), "document too large for tape bytes")
-        output.reserveCapacity(output.count + Self.tapeHeaderBytes + 16 * entryCount + stringCount)
+        let needed = output.count + Self.tapeHeaderBytes + 16 * entryCount + stringCount
+        // Grown geometrically, so appending many documents to one buffer stays linear.
+        if output.capacity < needed { output.reserveCapacity(max(needed, 2 * output.capacity)) }
         output.append(contentsOf: Self.tapeMagic)
         appendLittleEndian(UInt32(entryCount), to: &output)
         appendLittleEndian(UInt32(stringCount), to: &output)

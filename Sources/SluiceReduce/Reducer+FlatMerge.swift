@@ -18,7 +18,7 @@ public import SluiceSchema
 
 /// Reusable buffers of the flat merge.
 struct FlatMergeScratch {
-    /// The result's tape bytes (swapped with the caller's, so two buffers take turns).
+    /// The result's tape bytes, before they are copied to the caller's buffer.
     var output: [UInt8] = []
     /// The result's string area while its entries are written.
     var strings: [UInt8] = []
@@ -247,7 +247,11 @@ extension Reducer {
             }
         }
         guard merged else { return false }
-        swap(&left, &output)
+        // Into `left`'s own buffer (grown to the exact size when it must grow), so that a
+        // combiner's accumulated tapes hold no slack and stay where they are.
+        left.removeAll(keepingCapacity: true)
+        if left.capacity < output.count { left.reserveCapacity(output.count) }
+        left.append(contentsOf: output)
         return true
     }
 

@@ -1,0 +1,348 @@
+// PartitionedCombine: one collection's combine on several threads, as an engine runs it on
+// every core.
+//
+// Keys are partitioned by a hash of the packed key: each of the N workers owns one partition
+// and its own `Combiner`. The input is cut into chunks of whole lines; worker w parses chunks
+// w, w + N, w + 2N, … (parsing and key packing, the share of the work that does not depend on
+// the key), keeps the documents of its own keys and hands the others to their owners as tape
+// bytes in one batch per chunk and owner. Each worker then validates and combines its keys'
+// documents chunk by chunk in input order (its own chunks and the batches it receives, by
+// chunk number), so every key's documents reduce in the order of the input, exactly as on one
+// thread: the drained documents are the same, byte for byte. Finally each worker drains its
+// combiner (validating and serializing each document), all at once.
+//
+// Limits: a worker parses at most `chunksAheadMax` chunks ahead of the one it must combine
+// next, and hands off through at most `chunksAheadMax × (N − 1)` batch buffers of its own,
+// which come back empty once their documents are combined; a worker that can do nothing
+// else waits. Batches are byte arrays allocated and freed by the worker that owns them, and
+// received documents are decoded by the worker that combines them, so no thread frees memory
+// another allocated (glibc's allocator contends on that).
+import Dispatch
+import Foundation
+import Synchronization
+import SluiceCombine
+import SluiceDocument
+import SluiceSchema
+
+enum PartitionedCombine {
+    /// Input bytes per chunk: 256 KiB, about 600 workload documents. Small enough that a
+    /// chunk's documents are still in cache when combined, large enough that hand-offs are rare.
+    static let chunkBytes = 256 << 10
+    /// Chunks a worker may parse ahead of the next one it combines (memory: about this many
+    /// chunks' documents per worker, ~2× their JSON size each).
+    static let chunksAheadMax = 4
+
+    /// What one worker did.
+    struct WorkerResult: Sendable {
+        var statistics: CombinerStatistics
+        var peakMemoryBytes: Int
+        var keys: Int
+        var outputBytes: Int
+        var outputChecksum: UInt64
+    }
+
+    /// Runs `workers` workers over `input` (this thread is worker 0); returns their results.
+    static func run(input: InputSource, workers: Int, configuration: CombinerConfiguration) throws -> [WorkerResult] {
+        let exchange = PartitionExchange(workers: workers, buffersPerWorker: chunksAheadMax * (workers - 1),
+                                         bufferCapacityBytes: 2 * chunkBytes + (64 << 10))
+        let results = Mutex<[WorkerResult?]>(Array(repeating: nil, count: workers))
+        let finished = DispatchSemaphore(value: 0)
+        for index in 1..<max(workers, 1) {
+            Thread {
+                do {
+                    let result = try work(index, input: input, workers: workers, exchange: exchange, configuration: configuration)
+                    results.withLock { $0[index] = result }
+                } catch {
+                    exchange.fail("worker \(index): \(error)")
+                }
+                finished.signal()
+            }.start()
+        }
+        var firstError: (any Error)? = nil
+        do {
+            let result = try work(0, input: input, workers: workers, exchange: exchange, configuration: configuration)
+            results.withLock { $0[0] = result }
+        } catch {
+            exchange.fail("worker 0: \(error)")
+            firstError = error
+        }
+        for _ in 1..<max(workers, 1) { finished.wait() }
+        if let firstError { throw firstError }
+        if let failure = exchange.failure { throw BenchmarkFailure(message: failure) }
+        return results.withLock { $0.map { $0! } }
+    }
+
+    static func work(_ index: Int, input: InputSource, workers: Int, exchange: PartitionExchange,
+                     configuration: CombinerConfiguration) throws -> WorkerResult {
+        var worker = try PartitionWorker(index: index, workers: workers, input: input, exchange: exchange, configuration: configuration)
+        try worker.combineAll()
+        return try worker.drain()
+    }
+
+    /// The partition of a packed key among `workers`: a hash unlike the combiner's own (its
+    /// table's slots would otherwise see every key of a partition land on the same residue).
+    @inline(__always)
+    static func partition(_ key: UnsafeRawBufferPointer, workers: Int) -> Int {
+        guard workers > 1 else { return 0 }
+        var hash: UInt64 = 0xCBF2_9CE4_8422_2325  // FNV-1a
+        for byte in key { hash = (hash ^ UInt64(byte)) &* 0x0000_0100_0000_01B3 }
+        return Int((hash >> 32) % UInt64(workers))
+    }
+}
+
+/// Documents of one input chunk for one partition, as tape bytes: per document, its length
+/// (UInt32 little-endian) and `Document.tapeBytes`.
+struct PartitionBatch: Sendable {
+    /// The worker whose buffer this is (it gets it back empty).
+    let owner: Int
+    var chunk = -1
+    var bytes: [UInt8] = []
+    var documents = 0
+
+    init(owner: Int, capacityBytes: Int) {
+        self.owner = owner
+        bytes.reserveCapacity(capacityBytes)
+    }
+
+    mutating func append(_ document: Document) {
+        let lengthOffset = bytes.count
+        withUnsafeBytes(of: UInt32(0)) { bytes.append(contentsOf: $0) }
+        document.appendTapeBytes(to: &bytes)
+        let length = UInt32(bytes.count - lengthOffset - 4)
+        bytes.withUnsafeMutableBytes { $0.storeBytes(of: length.littleEndian, toByteOffset: lengthOffset, as: UInt32.self) }
+        documents += 1
+    }
+
+    /// Calls `body` with each document (tape bytes this process wrote, so decoded unchecked).
+    func forEach(_ body: (Document) throws -> Void) rethrows {
+        try bytes.withUnsafeBytes { bytes in
+            var offset = 0
+            for _ in 0..<documents {
+                let length = Int(UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: offset, as: UInt32.self)))
+                let tape = UnsafeRawBufferPointer(rebasing: bytes[(offset + 4)..<(offset + 4 + length)])
+                try body(Document(uncheckedTapeBytes: tape))
+                offset += 4 + length
+            }
+        }
+    }
+
+    mutating func reset() {
+        chunk = -1
+        bytes.removeAll(keepingCapacity: true)
+        documents = 0
+    }
+}
+
+/// Where workers leave batches for each other and get their empty ones back. Sendable: the
+/// lists are behind mutexes; the semaphores wake a worker when something arrives for it.
+final class PartitionExchange: Sendable {
+    final class Mailbox: Sendable {
+        /// Batches for this worker, in any order (it takes them by chunk number).
+        let arrived = Mutex<[PartitionBatch]>([])
+        /// This worker's empty batch buffers.
+        let empty = Mutex<[PartitionBatch]>([])
+        /// Signalled whenever either list gains a batch, or a worker fails.
+        let wakeup = DispatchSemaphore(value: 0)
+    }
+
+    let mailboxes: [Mailbox]
+    private let failureMessage = Mutex<String?>(nil)
+
+    init(workers: Int, buffersPerWorker: Int, bufferCapacityBytes: Int) {
+        var mailboxes: [Mailbox] = []
+        for worker in 0..<workers {
+            let mailbox = Mailbox()
+            mailbox.empty.withLock { list in
+                for _ in 0..<buffersPerWorker { list.append(PartitionBatch(owner: worker, capacityBytes: bufferCapacityBytes)) }
+            }
+            mailboxes.append(mailbox)
+        }
+        self.mailboxes = mailboxes
+    }
+
+    func send(_ batch: PartitionBatch, to worker: Int) {
+        mailboxes[worker].arrived.withLock { $0.append(batch) }
+        mailboxes[worker].wakeup.signal()
+    }
+
+    /// The batch of chunk `chunk` for `worker`, if it has arrived.
+    func take(chunk: Int, for worker: Int) -> PartitionBatch? {
+        mailboxes[worker].arrived.withLock { list in
+            guard let position = list.firstIndex(where: { $0.chunk == chunk }) else { return nil }
+            return list.remove(at: position)
+        }
+    }
+
+    /// Returns an emptied batch to its owner.
+    func giveBack(_ batch: PartitionBatch) {
+        var batch = batch
+        batch.reset()
+        let owner = batch.owner
+        mailboxes[owner].empty.withLock { $0.append(batch) }
+        mailboxes[owner].wakeup.signal()
+    }
+
+    func emptyCount(_ worker: Int) -> Int { mailboxes[worker].empty.withLock { $0.count } }
+
+    func takeEmpty(_ worker: Int) -> PartitionBatch? { mailboxes[worker].empty.withLock { $0.popLast() } }
+
+    /// Blocks `worker` until something arrives for it; throws if a worker failed.
+    func wait(_ worker: Int) throws {
+        mailboxes[worker].wakeup.wait()
+        if let failure { throw BenchmarkFailure(message: failure) }
+    }
+
+    var failure: String? { failureMessage.withLock { $0 } }
+
+    /// Records the first failure and wakes every worker so that none waits for the failed one.
+    func fail(_ message: String) {
+        failureMessage.withLock { if $0 == nil { $0 = message } }
+        for mailbox in mailboxes { mailbox.wakeup.signal() }
+    }
+}
+
+/// One worker: parses its chunks, hands documents to their partitions' owners, combines its
+/// own partition in input order, drains it.
+struct PartitionWorker: ~Copyable {
+    let index: Int
+    let workers: Int
+    let input: InputSource
+    let exchange: PartitionExchange
+    let key: KeyExtractor
+    let chunkCount: Int
+    var combiner: Combiner
+    var parser = JSONParser()
+    let reader: InputReader
+    var chunkBuffer: [UInt8] = []
+    var keyScratch: [UInt8] = []
+    /// Every chunk before this one is combined.
+    var nextChunk = 0
+    /// The next chunk of this worker's to parse.
+    var nextParse: Int
+    /// This worker's own documents of chunks parsed before their turn to combine, by chunk.
+    var held: [(chunk: Int, documents: [Document])] = []
+
+    init(index: Int, workers: Int, input: InputSource, exchange: PartitionExchange, configuration: CombinerConfiguration) throws {
+        let validator = try WorkloadSchema.validator()
+        self.reader = try InputReader(input)
+        self.index = index
+        self.workers = workers
+        self.input = input
+        self.exchange = exchange
+        self.key = configuration.key
+        self.chunkCount = input.chunkCount(PartitionedCombine.chunkBytes)
+        self.combiner = Combiner(configuration: configuration, validator: validator)
+        self.nextParse = index
+        keyScratch.reserveCapacity(256)
+        chunkBuffer.reserveCapacity(PartitionedCombine.chunkBytes + InputSource.overrunBytes + 1)
+    }
+
+    /// Parses, hands off and combines until every chunk is combined.
+    mutating func combineAll() throws {
+        while nextChunk < chunkCount {
+            if try combineNextChunk() { continue }
+            if nextParse < chunkCount && held.count < PartitionedCombine.chunksAheadMax && exchange.emptyCount(index) >= workers - 1 {
+                try parseNextChunk()
+                continue
+            }
+            try exchange.wait(index)
+        }
+    }
+
+    /// Combines chunk `nextChunk` if its documents are here.
+    private mutating func combineNextChunk() throws -> Bool {
+        if nextChunk % workers == index {
+            guard let first = held.first, first.chunk == nextChunk else { return false }
+            held.removeFirst()
+            for document in first.documents { try combiner.add(document) }
+        } else {
+            guard let batch = exchange.take(chunk: nextChunk, for: index) else { return false }
+            try batch.forEach { document in try combiner.add(document) }
+            exchange.giveBack(batch)
+        }
+        nextChunk += 1
+        return true
+    }
+
+    /// Parses this worker's next chunk: its own documents are combined at once when the chunk
+    /// is next in turn (else held), the others batched to their owners.
+    private mutating func parseNextChunk() throws {
+        let chunk = nextParse
+        nextParse += workers
+        let inTurn = chunk == nextChunk
+        var batches: [PartitionBatch?] = []
+        for partition in 0..<workers {
+            var batch = partition == index ? nil : exchange.takeEmpty(index)
+            batch?.chunk = chunk
+            batches.append(batch)
+        }
+        var own: [Document] = []
+        var buffer: [UInt8] = []
+        swap(&buffer, &chunkBuffer)
+        defer { swap(&buffer, &chunkBuffer) }
+        try input.withChunk(chunk, chunkBytes: PartitionedCombine.chunkBytes, reader: reader, buffer: &buffer) { bytes in
+            var splitter = JSONLinesSplitter()
+            try splitter.feed(bytes) { line, _ in try route(line, inTurn: inTurn, own: &own, batches: &batches) }
+            try splitter.finish { line, _ in try route(line, inTurn: inTurn, own: &own, batches: &batches) }
+        }
+        for partition in 0..<workers {
+            if let batch = batches[partition] { exchange.send(batch, to: partition) }
+        }
+        if inTurn {
+            nextChunk += 1
+        } else {
+            held.append((chunk, own))
+        }
+    }
+
+    /// Parses one line and sends its document where its key belongs.
+    private mutating func route(_ line: UnsafeRawBufferPointer, inTurn: Bool, own: inout [Document],
+                                batches: inout [PartitionBatch?]) throws {
+        let document = try parser.parse(line)
+        keyScratch.removeAll(keepingCapacity: true)
+        key.pack(document, into: &keyScratch)
+        let partition = keyScratch.withUnsafeBytes { PartitionedCombine.partition($0, workers: workers) }
+        if partition == index {
+            if inTurn { try combiner.add(document) } else { own.append(document) }
+        } else {
+            batches[partition]!.append(document)
+        }
+    }
+
+    /// Drains the combiner: each document validated (by the drainer) and serialized.
+    consuming func drain() throws -> PartitionedCombine.WorkerResult {
+        var drainer = try combiner.drain()
+        var output: [UInt8] = []
+        output.reserveCapacity(CombineOutput.flushBytes + 65536)
+        var outputBytes = 0
+        var checksum: UInt64 = 0
+        var keys = 0
+        while let drained = try drainer.next() {
+            let start = output.count
+            JSONSerializer.append(drained.document, to: &output)
+            output.append(0x0A)
+            checksum &+= output[start...].withUnsafeBytes { CombineOutput.hash($0) }
+            keys += 1
+            if output.count >= CombineOutput.flushBytes {
+                outputBytes += output.count
+                output.removeAll(keepingCapacity: true)
+            }
+        }
+        outputBytes += output.count
+        return PartitionedCombine.WorkerResult(statistics: drainer.statistics, peakMemoryBytes: drainer.peakMemoryBytes, keys: keys,
+                                               outputBytes: outputBytes, outputChecksum: checksum)
+    }
+}
+
+/// The drained documents' JSON lines: written into a reused buffer, counted and hashed.
+enum CombineOutput {
+    /// The buffer is emptied past this size (1 MiB).
+    static let flushBytes = 1 << 20
+
+    /// FNV-1a of one output line: summed over lines, a checksum independent of their order.
+    static func hash(_ bytes: UnsafeRawBufferPointer) -> UInt64 {
+        var hash: UInt64 = 0xCBF2_9CE4_8422_2325
+        for byte in bytes { hash = (hash ^ UInt64(byte)) &* 0x0000_0100_0000_01B3 }
+        return hash
+    }
+}
