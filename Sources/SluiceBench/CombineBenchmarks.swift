@@ -134,7 +134,7 @@ struct InputSource: Sendable {
     static let overrunBytes = 64 << 10
 
     /// Calls `body` with the whole lines of chunk `chunk` (see the type's comment), read into
-    /// `buffer` (reused) from `reader`.
+    /// `buffer` (reused; it only grows, its bytes past the chunk are scratch) by `reader`.
     func withChunk<R>(_ chunk: Int, chunkBytes: Int, reader: InputReader, buffer: inout [UInt8],
                       _ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {
         let start = chunk * chunkBytes
@@ -142,16 +142,15 @@ struct InputSource: Sendable {
         // From the byte before the chunk (to see whether a line starts at `start`) to its end,
         // then on to the newline ending the last line that starts inside it.
         let readStart = max(start - 1, 0)
-        buffer.removeAll(keepingCapacity: true)
-        try reader.read(self, from: readStart, count: end - readStart, into: &buffer)
+        var length = try reader.read(self, from: readStart, count: end - readStart, into: &buffer, at: 0)
         var position = end
-        while position < byteCount && buffer.last != 0x0A {
+        while position < byteCount && buffer[length - 1] != 0x0A {
             let count = min(Self.overrunBytes, byteCount - position)
-            let before = buffer.count
-            try reader.read(self, from: position, count: count, into: &buffer)
+            let before = length
+            length = try reader.read(self, from: position, count: count, into: &buffer, at: length)
             position += count
-            if let newline = buffer[before...].firstIndex(of: 0x0A) {
-                buffer.removeSubrange((newline + 1)...)
+            if let newline = buffer[before..<length].firstIndex(of: 0x0A) {
+                length = newline + 1
                 break
             }
         }
@@ -164,7 +163,7 @@ struct InputSource: Sendable {
             }
             first = newline + 1
         }
-        return try buffer.withUnsafeBytes { bytes in try body(UnsafeRawBufferPointer(rebasing: bytes[first...])) }
+        return try buffer.withUnsafeBytes { bytes in try body(UnsafeRawBufferPointer(rebasing: bytes[first..<length])) }
     }
 }
 
@@ -184,20 +183,25 @@ final class InputReader {
 
     deinit { if descriptor >= 0 { close(descriptor) } }
 
-    /// Appends bytes `[offset, offset + count)` of the input to `buffer`.
-    func read(_ input: InputSource, from offset: Int, count: Int, into buffer: inout [UInt8]) throws {
-        guard count > 0 else { return }
+    /// Copies bytes `[offset, offset + count)` of the input into `buffer` at `position`
+    /// (growing it if it is shorter); returns `position + count`.
+    func read(_ input: InputSource, from offset: Int, count: Int, into buffer: inout [UInt8], at position: Int) throws -> Int {
+        if buffer.count < position + count { buffer.append(contentsOf: repeatElement(0, count: position + count - buffer.count)) }
+        guard count > 0 else { return position }
         if descriptor < 0 {
-            buffer.append(contentsOf: input.generated[offset..<(offset + count)])
-            return
+            buffer.withUnsafeMutableBytes { bytes in
+                input.generated.withUnsafeBytes { source in
+                    // Safety: both ranges were checked against the buffers' sizes above.
+                    (bytes.baseAddress! + position).copyMemory(from: source.baseAddress! + offset, byteCount: count)
+                }
+            }
+            return position + count
         }
-        let before = buffer.count
-        buffer.append(contentsOf: repeatElement(0, count: count))
         var done = 0
         try buffer.withUnsafeMutableBytes { bytes in
-            // Safety: reads land in the `count` bytes appended above.
+            // Safety: reads land in `[position, position + count)`, inside the buffer.
             while done < count {
-                let result = pread(descriptor, bytes.baseAddress! + before + done, count - done, off_t(offset + done))
+                let result = pread(descriptor, bytes.baseAddress! + position + done, count - done, off_t(offset + done))
                 if result < 0 && errno == EINTR { continue }
                 guard result > 0 else {
                     throw BenchmarkFailure(message: "reading \(input.file ?? "") at \(offset + done): \(result < 0 ? "errno \(errno)" : "end of file")")
@@ -205,5 +209,6 @@ final class InputReader {
                 done += result
             }
         }
+        return position + count
     }
 }

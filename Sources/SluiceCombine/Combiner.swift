@@ -95,7 +95,7 @@ public struct Combiner: ~Copyable {
             if engine.reducer.reduce(intoTapeBytes: &table[index].lastTapeBytes, document, annotations: annotations) {
                 engine.statistics.reductions += 1
             } else {
-                let left = try table[index].lastDocument()!
+                let left = table[index].lastDocument()!
                 table[index].lastTapeBytes = []
                 try reduceGenerally(left, document, annotations, index: index, key: key)
             }

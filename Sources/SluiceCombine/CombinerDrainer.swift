@@ -109,7 +109,7 @@ public struct CombinerDrainer: ~Copyable {
         if takesTable, let entry = tableIndex {
             if let front = table[entry].front { records.append(GroupRecord(document: front, flags: .front)) }
             for document in table[entry].heldBack { records.append(GroupRecord(document: document, flags: .heldBack)) }
-            if let last = try table[entry].lastDocument() { records.append(GroupRecord(document: last, flags: [])) }
+            if let last = table[entry].lastDocument() { records.append(GroupRecord(document: last, flags: [])) }
             documentBytes -= table[entry].heldBytes
             table[entry].front = nil
             table[entry].heldBack = []

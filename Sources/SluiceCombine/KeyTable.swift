@@ -27,17 +27,13 @@ struct CombinerEntry {
     /// Whether the entry holds a document besides its front and held-back ones.
     var hasLast: Bool { last != nil || !lastTapeBytes.isEmpty }
 
-    /// The last document, decoding (and so checking) accumulated tape bytes.
-    func lastDocument(file: String = "combiner memory") throws(CombineError) -> Document? {
+    /// The last document, decoding accumulated tape bytes. They were written in this process by
+    /// the flat merge from parts of checked documents, so they are decoded unchecked (debug
+    /// builds check every invariant); tape bytes read back from a spill file are checked.
+    func lastDocument() -> Document? {
         if let last { return last }
         guard !lastTapeBytes.isEmpty else { return nil }
-        let decoded = lastTapeBytes.withUnsafeBytes { bytes in
-            Result { () throws(TapeDecodingError) -> Document in try Document(tapeBytes: bytes, depthMax: JSONParser.depthMaxLimit) }
-        }
-        switch decoded {
-        case .success(let document): return document
-        case .failure(let error): throw CombineError.spill(path: file, offset: error.offset, message: "accumulated tape bytes: \(error.message)")
-        }
+        return lastTapeBytes.withUnsafeBytes { Document(uncheckedTapeBytes: $0) }
     }
 
     /// Bytes of the documents this entry holds (and its held-back array).

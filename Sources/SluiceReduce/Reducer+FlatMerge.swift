@@ -18,10 +18,9 @@ public import SluiceSchema
 
 /// Reusable buffers of the flat merge.
 struct FlatMergeScratch {
-    /// The result's tape bytes, before they are copied to the caller's buffer.
+    /// The result's tape bytes, before they are copied to the caller's buffer (the string
+    /// area is first written further on, then moved down).
     var output: [UInt8] = []
-    /// The result's string area while its entries are written.
-    var strings: [UInt8] = []
     /// The left document's tape bytes (`flatMerge(_:_:)` only).
     var left: [UInt8] = []
     /// What each annotation of the last table asks.
@@ -232,74 +231,69 @@ extension Reducer {
         flatMergeScratch.plan.update(annotations.table)
         guard flatMergeScratch.plan.rootAllows[annotations.slot(0)] else { return false }
         var output: [UInt8] = []
-        var strings: [UInt8] = []
         swap(&output, &flatMergeScratch.output)
-        swap(&strings, &flatMergeScratch.strings)
-        defer {
-            swap(&output, &flatMergeScratch.output)
-            swap(&strings, &flatMergeScratch.strings)
-        }
+        defer { swap(&output, &flatMergeScratch.output) }
         let kinds = flatMergeScratch.plan.kinds
-        let merged = left.withUnsafeBytes { leftBytes in
+        let length = left.withUnsafeBytes { leftBytes in
             right.withUnsafeTapeBytes { rightEntries, rightStrings in
                 Self.flatMerge(TapeBytesView(leftBytes), TapeBytesView(entries: rightEntries, strings: rightStrings), annotations, kinds,
-                               &output, &strings)
+                               &output)
             }
         }
-        guard merged else { return false }
+        guard let length else { return false }
         // Into `left`'s own buffer (grown to the exact size when it must grow), so that a
         // combiner's accumulated tapes hold no slack and stay where they are.
         left.removeAll(keepingCapacity: true)
-        if left.capacity < output.count { left.reserveCapacity(output.count) }
-        left.append(contentsOf: output)
+        if left.capacity < length { left.reserveCapacity(length) }
+        output.withUnsafeBytes { left.append(contentsOf: UnsafeRawBufferPointer(rebasing: $0[0..<length])) }
         return true
     }
 
-    /// The flat merge of the tape `l` and the right document's `r` into `output` (tape bytes,
-    /// header included); false if it does not apply.
+    /// The flat merge of the tape `l` and the right document's `r` into the first bytes of
+    /// `output` (tape bytes, header included); their length, or nil if it does not apply.
+    /// `output` only grows (its bytes past the result are scratch), so it is not cleared for
+    /// each merge.
     private static func flatMerge(_ l: TapeBytesView, _ r: TapeBytesView, _ annotations: ReduceAnnotations, _ kinds: [FlatMergeKind],
-                                  _ output: inout [UInt8], _ strings: inout [UInt8]) -> Bool {
-        guard l.tag(0) == TapeBytesView.objectTag, r.tag(0) == TapeBytesView.objectTag else { return false }
+                                  _ output: inout [UInt8]) -> Int? {
+        guard l.tag(0) == TapeBytesView.objectTag, r.tag(0) == TapeBytesView.objectTag else { return nil }
         // Every right root property's kind must be one the flat merge does, for its value.
         var index = 1
         for _ in 0..<Int(truncatingIfNeeded: r.head(0) >> 8) {
             let value = index + 1
             switch kinds[annotations.slot(value)] {
-            case .general: return false
-            case .sum: guard r.number(value) != nil else { return false }
-            case .minimize, .maximize: guard r.tag(value) < TapeBytesView.arrayTag else { return false }
+            case .general: return nil
+            case .sum: guard r.number(value) != nil else { return nil }
+            case .minimize, .maximize: guard r.tag(value) < TapeBytesView.arrayTag else { return nil }
             case .takeLeft, .takeRight: break
             }
             index = value + r.span(value)
         }
-        // The result has at most both sides' entries and string bytes.
-        let entriesMax = l.entryCount + r.entryCount
-        let stringsMax = l.stringCount + r.stringCount
+        // The result has at most both sides' entries and string bytes: entries are written
+        // after the header, strings after room for every entry, then moved down.
         let header = 16
-        output.removeAll(keepingCapacity: true)
-        output.append(contentsOf: repeatElement(0, count: header + 16 * entriesMax))
-        strings.removeAll(keepingCapacity: true)
-        strings.append(contentsOf: repeatElement(0, count: stringsMax))
-        let written: (entries: Int, strings: Int)? = output.withUnsafeMutableBytes { outputBytes in
-            strings.withUnsafeMutableBytes { stringBytes in
-                // Safety: at most `entriesMax` entries and `stringsMax` string bytes are written,
-                // the sizes of the two buffers.
-                var writer = TapeBytesWriter(entries: outputBytes.baseAddress! + header, strings: stringBytes.baseAddress!)
-                guard writeFlatMerge(l, r, annotations, kinds, &writer) else { return nil }
-                assert(writer.entryCount <= entriesMax && writer.stringCount <= stringsMax)
-                return (writer.entryCount, writer.stringCount)
+        let stringsStart = header + 16 * (l.entryCount + r.entryCount)
+        let stringsMax = l.stringCount + r.stringCount
+        if output.count < stringsStart + stringsMax {
+            output.append(contentsOf: repeatElement(0, count: stringsStart + stringsMax - output.count))
+        }
+        return output.withUnsafeMutableBytes { bytes -> Int? in
+            // Safety: at most `l.entryCount + r.entryCount` entries are written from `header`
+            // and `stringsMax` string bytes from `stringsStart`, inside `bytes`; the strings
+            // then move down to right after the entries (an overlapping move).
+            let base = bytes.baseAddress!
+            var writer = TapeBytesWriter(entries: base + header, strings: base + stringsStart)
+            guard writeFlatMerge(l, r, annotations, kinds, &writer) else { return nil }
+            assert(writer.entryCount <= l.entryCount + r.entryCount && writer.stringCount <= stringsMax)
+            let stringsOffset = header + 16 * writer.entryCount
+            if writer.stringCount > 0 {
+                (base + stringsOffset).copyMemory(from: base + stringsStart, byteCount: writer.stringCount)
             }
+            base.storeBytes(of: UInt32(0x3154_4C53).littleEndian, toByteOffset: 0, as: UInt32.self)  // "SLT1"
+            base.storeBytes(of: UInt32(writer.entryCount).littleEndian, toByteOffset: 4, as: UInt32.self)
+            base.storeBytes(of: UInt32(writer.stringCount).littleEndian, toByteOffset: 8, as: UInt32.self)
+            base.storeBytes(of: UInt32(0), toByteOffset: 12, as: UInt32.self)
+            return stringsOffset + writer.stringCount
         }
-        guard let written else { return false }
-        output.removeLast(16 * (entriesMax - written.entries))
-        strings.withUnsafeBytes { output.append(contentsOf: UnsafeRawBufferPointer(rebasing: $0[0..<written.strings])) }
-        output.withUnsafeMutableBytes { bytes in
-            bytes.storeBytes(of: UInt32(0x3154_4C53).littleEndian, toByteOffset: 0, as: UInt32.self)  // "SLT1"
-            bytes.storeBytes(of: UInt32(written.entries).littleEndian, toByteOffset: 4, as: UInt32.self)
-            bytes.storeBytes(of: UInt32(written.strings).littleEndian, toByteOffset: 8, as: UInt32.self)
-            bytes.storeBytes(of: UInt32(0), toByteOffset: 12, as: UInt32.self)
-        }
-        return true
     }
 
     /// Writes the merged root object's entries and strings. False if a property needs the
