@@ -80,25 +80,42 @@ struct TapeHeader {
 /// (unchecked) Sendable.
 @usableFromInline
 final class TapeStorage: ManagedBuffer<TapeHeader, TapeEntry> {
+    /// Elements (entries) a tape of this size takes: its entries, then its strings rounded up
+    /// to whole entries.
+    static func capacityNeeded(entryCount: Int, stringByteCount: Int) -> Int {
+        let stride = MemoryLayout<TapeEntry>.stride
+        return entryCount + (stringByteCount + stride - 1) / stride
+    }
+
     /// Makes a tape from entries and string bytes, copying both.
     static func make(entries: UnsafeBufferPointer<TapeEntry>, strings: UnsafeRawBufferPointer) -> TapeStorage {
-        let stride = MemoryLayout<TapeEntry>.stride
-        let stringEntries = (strings.count + stride - 1) / stride
-        let buffer = TapeStorage.create(minimumCapacity: entries.count + stringEntries) { _ in
+        let buffer = TapeStorage.create(minimumCapacity: capacityNeeded(entryCount: entries.count, stringByteCount: strings.count)) { _ in
             TapeHeader(entryCount: entries.count, stringByteCount: strings.count)
         }
         let storage = unsafeDowncast(buffer, to: TapeStorage.self)
-        storage.withUnsafeMutablePointerToElements { elements in
-            // Safety: capacity is at least entries.count + stringEntries entries, so both
-            // copies stay inside the allocation; the sources do not overlap it.
+        storage.copy(entries: entries, strings: strings)
+        return storage
+    }
+
+    /// Replaces the tape of a storage nobody else holds (so no `Document` sees it change) with
+    /// a copy of `entries` and `strings`, which must fit its capacity.
+    func overwrite(entries: UnsafeBufferPointer<TapeEntry>, strings: UnsafeRawBufferPointer) {
+        precondition(capacity >= Self.capacityNeeded(entryCount: entries.count, stringByteCount: strings.count))
+        header = TapeHeader(entryCount: entries.count, stringByteCount: strings.count)
+        copy(entries: entries, strings: strings)
+    }
+
+    private func copy(entries: UnsafeBufferPointer<TapeEntry>, strings: UnsafeRawBufferPointer) {
+        withUnsafeMutablePointerToElements { elements in
+            // Safety: capacity is at least entries.count plus the strings in whole entries, so
+            // both copies stay inside the allocation; the sources do not overlap it.
             if let base = entries.baseAddress {
-                elements.initialize(from: base, count: entries.count)
+                elements.update(from: base, count: entries.count)
             }
             if let base = strings.baseAddress, strings.count > 0 {
                 UnsafeMutableRawPointer(elements + entries.count).copyMemory(from: base, byteCount: strings.count)
             }
         }
-        return storage
     }
 
     /// Makes a tape from tape bytes (DocumentTapeCoding.swift): entries as little-endian

@@ -343,10 +343,16 @@ func compareBytes(_ a: UnsafeRawPointer, _ aCount: Int, _ b: UnsafeRawPointer, _
 @usableFromInline
 final class TapeScratch {
     var writer = TapeWriter()
+    /// The storage of the last document made, kept to be reused for the next one if nobody
+    /// else holds it by then (parsing a document, using it and dropping it, over and over,
+    /// then costs no allocation).
+    var recycled: TapeStorage?
 
     deinit { writer.deallocate() }
 
-    /// The finished tape as an owned `Document`.
+    /// The finished tape as an owned `Document`: in the storage of the last document made
+    /// when that is no longer held anywhere else and fits (no larger than twice what is
+    /// needed, so a kept document never holds much slack), else in a new allocation.
     func makeDocument() -> Document {
         assert(writer.depth == 0)
         let entries = UnsafeBufferPointer(start: writer.entries, count: writer.entryCount)
@@ -359,7 +365,14 @@ final class TapeScratch {
             assertionFailure("invalid tape: \(error)")
             return error
         }.isSuccess)
-        return Document(storage: TapeStorage.make(entries: entries, strings: strings))
+        let needed = TapeStorage.capacityNeeded(entryCount: entries.count, stringByteCount: strings.count)
+        if isKnownUniquelyReferenced(&recycled), let storage = recycled, storage.capacity >= needed, storage.capacity <= 2 * needed + 16 {
+            storage.overwrite(entries: entries, strings: strings)
+            return Document(storage: storage)
+        }
+        let storage = TapeStorage.make(entries: entries, strings: strings)
+        recycled = storage
+        return Document(storage: storage)
     }
 }
 
