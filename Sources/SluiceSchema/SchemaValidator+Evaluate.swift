@@ -379,6 +379,15 @@ extension SchemaValidator {
 
     /// Searches `bytes` (a string's UTF-8) with pattern `regex`.
     mutating func searchPattern(_ regex: Int, _ bytes: UnsafeRawBufferPointer) -> ECMARegex.Outcome {
+        // One-pass patterns over ASCII input: from the program's plain tables.
+        let fast = program.simplePatternSteps[regex]
+        if fast.isSimple {
+            let found = program.simpleSteps.withUnsafeBufferPointer { steps in
+                SimplePattern.searchASCII(UnsafeBufferPointer(rebasing: steps[Int(fast.start)..<Int(fast.start + fast.count)]),
+                                          anchoredStart: fast.anchoredStart, anchoredEnd: fast.anchoredEnd, bytes)
+            }
+            if let found { return found ? .match : .noMatch }
+        }
         let compiled = program.regexes[regex]
         if let simple = compiled.simple { return simple.search(bytes) ? .match : .noMatch }
         var scratch = RegexScratch()
