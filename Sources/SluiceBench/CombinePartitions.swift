@@ -31,6 +31,10 @@ enum PartitionedCombine {
     /// Chunks a worker may parse ahead of the next one it combines (memory: about this many
     /// chunks' documents per worker, ~2× their JSON size each).
     static let chunksAheadMax = 4
+    /// Documents given to `Combiner.add(contentsOf:)` at once: enough for the processor to
+    /// fetch their keys' table entries together, few enough that what it fetched is still in
+    /// cache when each is combined.
+    static let combineBatchDocuments = 32
 
     /// What one worker did.
     struct WorkerResult: Sendable {
@@ -221,6 +225,8 @@ struct PartitionWorker: ~Copyable {
     var nextParse: Int
     /// This worker's own documents of chunks parsed before their turn to combine, by chunk.
     var held: [(chunk: Int, documents: [Document])] = []
+    /// Documents decoded from a received batch, before they are added.
+    var received: [Document] = []
 
     init(index: Int, workers: Int, input: InputSource, exchange: PartitionExchange, configuration: CombinerConfiguration) throws {
         let validator = try WorkloadSchema.validator()
@@ -254,10 +260,22 @@ struct PartitionWorker: ~Copyable {
         if nextChunk % workers == index {
             guard let first = held.first, first.chunk == nextChunk else { return false }
             held.removeFirst()
-            for document in first.documents { try combiner.add(document) }
+            try addInBatches(first.documents)
         } else {
             guard let batch = exchange.take(chunk: nextChunk, for: index) else { return false }
-            try batch.forEach { document in try combiner.add(document) }
+            var documents: [Document] = []
+            swap(&documents, &received)
+            defer { swap(&documents, &received) }
+            documents.removeAll(keepingCapacity: true)
+            try batch.forEach { document in
+                documents.append(document)
+                if documents.count == PartitionedCombine.combineBatchDocuments {
+                    try combiner.add(contentsOf: documents)
+                    documents.removeAll(keepingCapacity: true)
+                }
+            }
+            try combiner.add(contentsOf: documents)
+            documents.removeAll(keepingCapacity: true)
             exchange.giveBack(batch)
         }
         nextChunk += 1
@@ -289,9 +307,20 @@ struct PartitionWorker: ~Copyable {
             if let batch = batches[partition] { exchange.send(batch, to: partition) }
         }
         if inTurn {
+            try combiner.add(contentsOf: own)
             nextChunk += 1
         } else {
             held.append((chunk, own))
+        }
+    }
+
+    /// Adds documents to the combiner `combineBatchDocuments` at a time.
+    private mutating func addInBatches(_ documents: [Document]) throws {
+        var start = 0
+        while start < documents.count {
+            let end = min(start + PartitionedCombine.combineBatchDocuments, documents.count)
+            try combiner.add(contentsOf: documents[start..<end])
+            start = end
         }
     }
 
@@ -303,7 +332,11 @@ struct PartitionWorker: ~Copyable {
         key.pack(document, into: &keyScratch)
         let partition = keyScratch.withUnsafeBytes { PartitionedCombine.partition($0, workers: workers) }
         if partition == index {
-            if inTurn { try combiner.add(document) } else { own.append(document) }
+            own.append(document)
+            if inTurn && own.count == PartitionedCombine.combineBatchDocuments {
+                try combiner.add(contentsOf: own)
+                own.removeAll(keepingCapacity: true)
+            }
         } else {
             batches[partition]!.append(document)
         }

@@ -138,6 +138,35 @@ struct KeyTable {
         return (index, true)
     }
 
+    /// Looks `key` up without inserting it and reads a byte of every cache line of its entry's
+    /// accumulated tape: called for a batch of keys ahead of their reductions, it has the
+    /// processor fetch what `findOrInsert` and the reductions will read, for all of them at
+    /// once (the result means nothing; it only keeps the reads from being optimized away).
+    func touch(_ key: UnsafeRawBufferPointer) -> UInt64 {
+        let hash = Self.hash(key)
+        let prefix = KeyLocation.prefix(key)
+        var slot = Int(truncatingIfNeeded: hash) & slotMask
+        while true {
+            let index = Int(slots[slot])
+            if index < 0 { return 0 }
+            let location = locations[index]
+            if location.hash == hash && Int(location.length) == key.count && location.prefix0 == prefix.0 && location.prefix1 == prefix.1 {
+                return entries[index].lastTapeBytes.withUnsafeBytes { bytes -> UInt64 in
+                    // One byte of every cache line of the tape: the loads are independent, so
+                    // they are fetched together.
+                    var sum: UInt64 = 0
+                    var offset = 0
+                    while offset < bytes.count {
+                        sum &+= UInt64(bytes[offset])
+                        offset += 64
+                    }
+                    return sum
+                }
+            }
+            slot = (slot + 1) & slotMask
+        }
+    }
+
     private func keyEquals(_ location: KeyLocation, _ key: UnsafeRawBufferPointer) -> Bool {
         keyArena.withUnsafeBytes { arena in
             // Safety: the location's range lies inside the arena.

@@ -343,10 +343,13 @@ func compareBytes(_ a: UnsafeRawPointer, _ aCount: Int, _ b: UnsafeRawPointer, _
 @usableFromInline
 final class TapeScratch {
     var writer = TapeWriter()
-    /// The storage of the last document made, kept to be reused for the next one if nobody
-    /// else holds it by then (parsing a document, using it and dropping it, over and over,
-    /// then costs no allocation).
-    var recycled: TapeStorage?
+    /// The storages of the last documents made (a ring), each kept to be reused for a later
+    /// one once nobody else holds it (parsing documents, using them and dropping them, alone
+    /// or in small batches, then costs no allocation).
+    var recycled: [TapeStorage?] = Array(repeating: nil, count: TapeScratch.recycledMax)
+    var recycledNext = 0
+    /// Storages kept for reuse: a batch of documents held at once still reuses them.
+    static let recycledMax = 64
 
     deinit { writer.deallocate() }
 
@@ -366,12 +369,16 @@ final class TapeScratch {
             return error
         }.isSuccess)
         let needed = TapeStorage.capacityNeeded(entryCount: entries.count, stringByteCount: strings.count)
-        if isKnownUniquelyReferenced(&recycled), let storage = recycled, storage.capacity >= needed, storage.capacity <= 2 * needed + 16 {
+        // The oldest storage of the ring is the one most likely dropped by now.
+        let slot = recycledNext
+        recycledNext = slot + 1 == Self.recycledMax ? 0 : slot + 1
+        if isKnownUniquelyReferenced(&recycled[slot]), let storage = recycled[slot], storage.capacity >= needed,
+           storage.capacity <= 2 * needed + 16 {
             storage.overwrite(entries: entries, strings: strings)
             return Document(storage: storage)
         }
         let storage = TapeStorage.make(entries: entries, strings: strings)
-        recycled = storage
+        recycled[slot] = storage
         return Document(storage: storage)
     }
 }
