@@ -54,11 +54,17 @@ public struct Combiner: ~Copyable {
     /// Validates `document` and reduces it into what is held for its key. A `front` document
     /// is the left-most of its key (a stored value that the others reduce into).
     public mutating func add(_ document: Document, front: Bool = false) throws(CombineError) {
-        engine.statistics.documentsAdded += 1
         keyScratch.removeAll(keepingCapacity: true)
         engine.configuration.key.pack(document, into: &keyScratch)
         let scratch = keyScratch
         try scratch.withBytes { key throws(CombineError) in try add(document, key: key, front: front) }
+    }
+
+    /// Validates and adds `document`, whose packed key is `key`; spills past the budget.
+    private mutating func add(_ document: Document, key: UnsafeRawBufferPointer, front: Bool) throws(CombineError) {
+        engine.statistics.documentsAdded += 1
+        let annotations = try engine.validate(document, key: key)
+        try add(document, annotations, key: key, front: front)
         let memory = memoryBytes
         if memory > peakMemoryBytes { peakMemoryBytes = memory }
         if memory > engine.configuration.memoryBudgetBytes { try spill() }
@@ -68,7 +74,12 @@ public struct Combiner: ~Copyable {
     /// the failing one are added, the rest are not). Faster over a large table: the keys'
     /// entries and accumulated tapes are first looked up for the whole batch, so the
     /// processor fetches them from memory together rather than one after another.
-    public mutating func add(contentsOf documents: some Collection<Document>, front: Bool = false) throws(CombineError) {
+    public mutating func add(contentsOf documents: [Document], front: Bool = false) throws(CombineError) {
+        try add(contentsOf: documents[...], front: front)
+    }
+
+    /// `add(contentsOf:front:)` over a slice.
+    public mutating func add(contentsOf documents: ArraySlice<Document>, front: Bool = false) throws(CombineError) {
         batchKeys.removeAll(keepingCapacity: true)
         batchKeyEnds.removeAll(keepingCapacity: true)
         for document in documents {
@@ -86,7 +97,13 @@ public struct Combiner: ~Copyable {
             }
             return sum
         }
-        for document in documents { try add(document, front: front) }
+        try keys.withBytes { keys throws(CombineError) in
+            var start = 0
+            for (document, end) in zip(documents, batchKeyEnds) {
+                try add(document, key: UnsafeRawBufferPointer(rebasing: keys[start..<end]), front: front)
+                start = end
+            }
+        }
     }
 
     /// Adds a document that was validated elsewhere (for example on another thread, while this
@@ -102,11 +119,6 @@ public struct Combiner: ~Copyable {
         let memory = memoryBytes
         if memory > peakMemoryBytes { peakMemoryBytes = memory }
         if memory > engine.configuration.memoryBudgetBytes { try spill() }
-    }
-
-    private mutating func add(_ document: Document, key: UnsafeRawBufferPointer, front: Bool) throws(CombineError) {
-        let annotations = try engine.validate(document, key: key)
-        try add(document, annotations, key: key, front: front)
     }
 
     private mutating func add(_ document: Document, _ annotations: ReduceAnnotations, key: UnsafeRawBufferPointer, front: Bool) throws(CombineError) {

@@ -88,24 +88,36 @@ extension Document {
     /// the network or anything else must go through `Document(tapeBytes:)`, since a tape that
     /// breaks an invariant makes reading it unsafe. One allocation and one copy.
     public init(uncheckedTapeBytes bytes: UnsafeRawBufferPointer) {
+        let header = Self.checkedTapeHeader(bytes)
+        let entryBytes = UnsafeRawBufferPointer(rebasing: bytes[Self.tapeHeaderBytes..<(Self.tapeHeaderBytes + 16 * header.entryCount)])
+        let strings = UnsafeRawBufferPointer(rebasing: bytes[(Self.tapeHeaderBytes + 16 * header.entryCount)...])
+        let storage = TapeStorage.make(tapeEntryBytes: entryBytes, entryCount: header.entryCount, strings: strings)
+        Self.assertValid(storage)
+        self.init(storage: storage)
+    }
+
+    /// The sizes in the header of tape bytes, checked against the magic and the bytes' size
+    /// (a precondition: unchecked decoding is for bytes this process wrote).
+    static func checkedTapeHeader(_ bytes: UnsafeRawBufferPointer) -> TapeHeader {
         precondition(bytes.count >= Self.tapeHeaderBytes && bytes[0..<4].elementsEqual(Self.tapeMagic), "not tape bytes")
         let entryCount = Int(readLittleEndian(bytes, 4, as: UInt32.self))
         let stringCount = Int(readLittleEndian(bytes, 8, as: UInt32.self))
         precondition(entryCount >= 1 && bytes.count == Self.tapeHeaderBytes + 16 * entryCount + stringCount,
                      "tape bytes whose size does not match their header")
-        let entryBytes = UnsafeRawBufferPointer(rebasing: bytes[Self.tapeHeaderBytes..<(Self.tapeHeaderBytes + 16 * entryCount)])
-        let strings = UnsafeRawBufferPointer(rebasing: bytes[(Self.tapeHeaderBytes + 16 * entryCount)...])
-        let storage = TapeStorage.make(tapeEntryBytes: entryBytes, entryCount: entryCount, strings: strings)
+        return TapeHeader(entryCount: entryCount, stringByteCount: stringCount)
+    }
+
+    /// Debug builds: `storage` keeps every invariant of a tape.
+    static func assertValid(_ storage: TapeStorage) {
         assert(storage.withTape { entries, strings in
             Result { () throws(TapeDecodingError) in
-                try validateTape(UnsafeBufferPointer(start: entries, count: entryCount),
-                                 UnsafeRawBufferPointer(start: strings, count: stringCount), depthMax: JSONParser.depthMaxLimit)
+                try validateTape(UnsafeBufferPointer(start: entries, count: storage.entryCount),
+                                 UnsafeRawBufferPointer(start: strings, count: storage.stringByteCount), depthMax: JSONParser.depthMaxLimit)
             }.mapError { error in
                 assertionFailure("unchecked tape bytes break an invariant: \(error)")
                 return error
             }.isSuccess
         })
-        self.init(storage: storage)
     }
 
     /// Calls `body` with the tape in the layout of tape bytes after their header (see the file

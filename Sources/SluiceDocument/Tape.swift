@@ -105,6 +105,14 @@ final class TapeStorage: ManagedBuffer<TapeHeader, TapeEntry> {
         copy(entries: entries, strings: strings)
     }
 
+    /// `overwrite` from tape bytes' entries (little-endian words) and string area.
+    func overwrite(tapeEntryBytes: UnsafeRawBufferPointer, entryCount: Int, strings: UnsafeRawBufferPointer) {
+        precondition(tapeEntryBytes.count == entryCount * MemoryLayout<TapeEntry>.stride)
+        precondition(capacity >= Self.capacityNeeded(entryCount: entryCount, stringByteCount: strings.count))
+        header = TapeHeader(entryCount: entryCount, stringByteCount: strings.count)
+        copy(tapeEntryBytes: tapeEntryBytes, entryCount: entryCount, strings: strings)
+    }
+
     private func copy(entries: UnsafeBufferPointer<TapeEntry>, strings: UnsafeRawBufferPointer) {
         withUnsafeMutablePointerToElements { elements in
             // Safety: capacity is at least entries.count plus the strings in whole entries, so
@@ -128,8 +136,13 @@ final class TapeStorage: ManagedBuffer<TapeHeader, TapeEntry> {
             TapeHeader(entryCount: entryCount, stringByteCount: strings.count)
         }
         let storage = unsafeDowncast(buffer, to: TapeStorage.self)
-        storage.withUnsafeMutablePointerToElements { elements in
-            // Safety: capacity is at least entryCount + stringEntries entries.
+        storage.copy(tapeEntryBytes: tapeEntryBytes, entryCount: entryCount, strings: strings)
+        return storage
+    }
+
+    private func copy(tapeEntryBytes: UnsafeRawBufferPointer, entryCount: Int, strings: UnsafeRawBufferPointer) {
+        withUnsafeMutablePointerToElements { elements in
+            // Safety: capacity is at least entryCount entries plus the strings in whole entries.
             #if _endian(little)
             if entryCount > 0 {
                 UnsafeMutableRawPointer(elements).copyMemory(from: tapeEntryBytes.baseAddress!, byteCount: tapeEntryBytes.count)
@@ -145,7 +158,6 @@ final class TapeStorage: ManagedBuffer<TapeHeader, TapeEntry> {
                 UnsafeMutableRawPointer(elements + entryCount).copyMemory(from: base, byteCount: strings.count)
             }
         }
-        return storage
     }
 
     @inlinable

@@ -353,6 +353,28 @@ final class TapeScratch {
 
     deinit { writer.deallocate() }
 
+    /// A document from tape bytes this process wrote (see `Document(uncheckedTapeBytes:)`), in
+    /// a recycled storage when one is free.
+    func makeDocument(uncheckedTapeBytes bytes: UnsafeRawBufferPointer) -> Document {
+        let header = Document.checkedTapeHeader(bytes)
+        let entryBytes = UnsafeRawBufferPointer(rebasing: bytes[Document.tapeHeaderBytes..<(Document.tapeHeaderBytes + 16 * header.entryCount)])
+        let strings = UnsafeRawBufferPointer(rebasing: bytes[(Document.tapeHeaderBytes + 16 * header.entryCount)...])
+        let needed = TapeStorage.capacityNeeded(entryCount: header.entryCount, stringByteCount: header.stringByteCount)
+        let slot = recycledNext
+        recycledNext = slot + 1 == Self.recycledMax ? 0 : slot + 1
+        let storage: TapeStorage
+        if isKnownUniquelyReferenced(&recycled[slot]), let reused = recycled[slot], reused.capacity >= needed,
+           reused.capacity <= 2 * needed + 16 {
+            reused.overwrite(tapeEntryBytes: entryBytes, entryCount: header.entryCount, strings: strings)
+            storage = reused
+        } else {
+            storage = TapeStorage.make(tapeEntryBytes: entryBytes, entryCount: header.entryCount, strings: strings)
+            recycled[slot] = storage
+        }
+        Document.assertValid(storage)
+        return Document(storage: storage)
+    }
+
     /// The finished tape as an owned `Document`: in the storage of the last document made
     /// when that is no longer held anywhere else and fits (no larger than twice what is
     /// needed, so a kept document never holds much slack), else in a new allocation.
