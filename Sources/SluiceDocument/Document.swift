@@ -68,7 +68,7 @@ public struct Document: @unchecked Sendable {
     /// header and allocator overhead, plus its capacity for entries and strings, which may be
     /// a little more than they take), for memory budgets such as a combiner's spill threshold.
     public var memoryBytes: Int {
-        64 + MemoryLayout<TapeEntry>.stride * storage.capacity
+        64 + MemoryLayout<TapeEntry>.stride * storage.entryCapacity
     }
 
     // Forwarding to `root`.

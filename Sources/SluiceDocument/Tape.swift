@@ -66,11 +66,25 @@ struct TapeEntry: Equatable, Sendable {
     static let `true` = TapeEntry(tag: .true, count: 0, payload: 0)
 }
 
-/// The sizes of a tape.
+/// The sizes of a tape, and of its allocation (16 bytes: tapes are limited to UInt32 sizes, as
+/// tape bytes are).
 @usableFromInline
 struct TapeHeader {
-    @usableFromInline var entryCount: Int
-    @usableFromInline var stringByteCount: Int
+    @usableFromInline var storedEntryCount: UInt32
+    @usableFromInline var storedStringByteCount: UInt32
+    /// The allocation's capacity in entries (`ManagedBuffer.capacity`, asked once when it is
+    /// made: asking again reads the allocator's bookkeeping, a cache miss on a cold tape).
+    @usableFromInline var storedCapacity: UInt32 = 0
+    var reserved: UInt32 = 0
+
+    init(entryCount: Int, stringByteCount: Int) {
+        precondition(entryCount <= Int(UInt32.max) && stringByteCount <= Int(UInt32.max), "a tape larger than 4 GiB")
+        storedEntryCount = UInt32(entryCount)
+        storedStringByteCount = UInt32(stringByteCount)
+    }
+
+    @inlinable var entryCount: Int { Int(storedEntryCount) }
+    @inlinable var stringByteCount: Int { Int(storedStringByteCount) }
 }
 
 /// One immutable tape in one allocation: the header, `entryCount` entries, then the string
@@ -88,11 +102,13 @@ final class TapeStorage: ManagedBuffer<TapeHeader, TapeEntry> {
     }
 
     /// Makes a tape from entries and string bytes, copying both.
-    static func make(entries: UnsafeBufferPointer<TapeEntry>, strings: UnsafeRawBufferPointer) -> TapeStorage {
-        let buffer = TapeStorage.create(minimumCapacity: capacityNeeded(entryCount: entries.count, stringByteCount: strings.count)) { _ in
+    static func make(entries: UnsafeBufferPointer<TapeEntry>, strings: UnsafeRawBufferPointer, slackPercent: Int = 0) -> TapeStorage {
+        let needed = capacityNeeded(entryCount: entries.count, stringByteCount: strings.count)
+        let buffer = TapeStorage.create(minimumCapacity: needed + needed * slackPercent / 100) { _ in
             TapeHeader(entryCount: entries.count, stringByteCount: strings.count)
         }
         let storage = unsafeDowncast(buffer, to: TapeStorage.self)
+        storage.header.storedCapacity = UInt32(clamping: buffer.capacity)
         storage.copy(entries: entries, strings: strings)
         return storage
     }
@@ -100,16 +116,18 @@ final class TapeStorage: ManagedBuffer<TapeHeader, TapeEntry> {
     /// Replaces the tape of a storage nobody else holds (so no `Document` sees it change) with
     /// a copy of `entries` and `strings`, which must fit its capacity.
     func overwrite(entries: UnsafeBufferPointer<TapeEntry>, strings: UnsafeRawBufferPointer) {
-        precondition(capacity >= Self.capacityNeeded(entryCount: entries.count, stringByteCount: strings.count))
-        header = TapeHeader(entryCount: entries.count, stringByteCount: strings.count)
+        precondition(entryCapacity >= Self.capacityNeeded(entryCount: entries.count, stringByteCount: strings.count))
+        header.storedEntryCount = UInt32(entries.count)
+        header.storedStringByteCount = UInt32(strings.count)
         copy(entries: entries, strings: strings)
     }
 
     /// `overwrite` from tape bytes' entries (little-endian words) and string area.
     func overwrite(tapeEntryBytes: UnsafeRawBufferPointer, entryCount: Int, strings: UnsafeRawBufferPointer) {
         precondition(tapeEntryBytes.count == entryCount * MemoryLayout<TapeEntry>.stride)
-        precondition(capacity >= Self.capacityNeeded(entryCount: entryCount, stringByteCount: strings.count))
-        header = TapeHeader(entryCount: entryCount, stringByteCount: strings.count)
+        precondition(entryCapacity >= Self.capacityNeeded(entryCount: entryCount, stringByteCount: strings.count))
+        header.storedEntryCount = UInt32(entryCount)
+        header.storedStringByteCount = UInt32(strings.count)
         copy(tapeEntryBytes: tapeEntryBytes, entryCount: entryCount, strings: strings)
     }
 
@@ -128,14 +146,15 @@ final class TapeStorage: ManagedBuffer<TapeHeader, TapeEntry> {
 
     /// Makes a tape from tape bytes (DocumentTapeCoding.swift): entries as little-endian
     /// words, then the string area; one copy. The caller validates the result before use.
-    static func make(tapeEntryBytes: UnsafeRawBufferPointer, entryCount: Int, strings: UnsafeRawBufferPointer) -> TapeStorage {
+    static func make(tapeEntryBytes: UnsafeRawBufferPointer, entryCount: Int, strings: UnsafeRawBufferPointer,
+                     slackPercent: Int = 0) -> TapeStorage {
         precondition(tapeEntryBytes.count == entryCount * MemoryLayout<TapeEntry>.stride)
-        let stride = MemoryLayout<TapeEntry>.stride
-        let stringEntries = (strings.count + stride - 1) / stride
-        let buffer = TapeStorage.create(minimumCapacity: entryCount + stringEntries) { _ in
+        let needed = capacityNeeded(entryCount: entryCount, stringByteCount: strings.count)
+        let buffer = TapeStorage.create(minimumCapacity: needed + needed * slackPercent / 100) { _ in
             TapeHeader(entryCount: entryCount, stringByteCount: strings.count)
         }
         let storage = unsafeDowncast(buffer, to: TapeStorage.self)
+        storage.header.storedCapacity = UInt32(clamping: buffer.capacity)
         storage.copy(tapeEntryBytes: tapeEntryBytes, entryCount: entryCount, strings: strings)
         return storage
     }
@@ -159,6 +178,9 @@ final class TapeStorage: ManagedBuffer<TapeHeader, TapeEntry> {
             }
         }
     }
+
+    /// The allocation's capacity in entries (the header's record of it).
+    var entryCapacity: Int { Int(header.storedCapacity) }
 
     @inlinable
     var entryCount: Int { header.entryCount }

@@ -348,8 +348,12 @@ final class TapeScratch {
     /// or in small batches, then costs no allocation).
     var recycled: [TapeStorage?] = Array(repeating: nil, count: TapeScratch.recycledMax)
     var recycledNext = 0
-    /// Storages kept for reuse: a batch of documents held at once still reuses them.
+    /// Storages kept for reuse: batches of documents held at once (a combiner's, a chunk's)
+    /// still reuse them. About 1 MiB for documents of 1 KiB.
     static let recycledMax = 64
+    /// Room a new storage gets beyond its tape (25%), so that later documents up to that much
+    /// larger reuse it (documents of a collection vary in size; `memoryBytes` counts it).
+    static let recycledSlackPercent = 25
 
     deinit { writer.deallocate() }
 
@@ -363,21 +367,22 @@ final class TapeScratch {
         let slot = recycledNext
         recycledNext = slot + 1 == Self.recycledMax ? 0 : slot + 1
         let storage: TapeStorage
-        if isKnownUniquelyReferenced(&recycled[slot]), let reused = recycled[slot], reused.capacity >= needed,
-           reused.capacity <= 2 * needed + 16 {
+        if isKnownUniquelyReferenced(&recycled[slot]), let reused = recycled[slot], reused.entryCapacity >= needed,
+           reused.entryCapacity <= 2 * needed + 16 {
             reused.overwrite(tapeEntryBytes: entryBytes, entryCount: header.entryCount, strings: strings)
             storage = reused
         } else {
-            storage = TapeStorage.make(tapeEntryBytes: entryBytes, entryCount: header.entryCount, strings: strings)
+            storage = TapeStorage.make(tapeEntryBytes: entryBytes, entryCount: header.entryCount, strings: strings,
+                                       slackPercent: Self.recycledSlackPercent)
             recycled[slot] = storage
         }
         Document.assertValid(storage)
         return Document(storage: storage)
     }
 
-    /// The finished tape as an owned `Document`: in the storage of the last document made
-    /// when that is no longer held anywhere else and fits (no larger than twice what is
-    /// needed, so a kept document never holds much slack), else in a new allocation.
+    /// The finished tape as an owned `Document`: in the oldest recycled storage when that is
+    /// no longer held anywhere else and fits (no larger than twice what is needed, so a kept
+    /// document never holds much slack), else in a new allocation (with some slack).
     func makeDocument() -> Document {
         assert(writer.depth == 0)
         let entries = UnsafeBufferPointer(start: writer.entries, count: writer.entryCount)
@@ -394,12 +399,12 @@ final class TapeScratch {
         // The oldest storage of the ring is the one most likely dropped by now.
         let slot = recycledNext
         recycledNext = slot + 1 == Self.recycledMax ? 0 : slot + 1
-        if isKnownUniquelyReferenced(&recycled[slot]), let storage = recycled[slot], storage.capacity >= needed,
-           storage.capacity <= 2 * needed + 16 {
+        if isKnownUniquelyReferenced(&recycled[slot]), let storage = recycled[slot], storage.entryCapacity >= needed,
+           storage.entryCapacity <= 2 * needed + 16 {
             storage.overwrite(entries: entries, strings: strings)
             return Document(storage: storage)
         }
-        let storage = TapeStorage.make(entries: entries, strings: strings)
+        let storage = TapeStorage.make(entries: entries, strings: strings, slackPercent: Self.recycledSlackPercent)
         recycled[slot] = storage
         return Document(storage: storage)
     }
