@@ -9,39 +9,12 @@ public struct KeyExtractor: Sendable, Hashable {
     public let defaults: [JSONValue?]
     /// Per pointer, per token, the token's UTF-8 and its array index.
     private let tokens: [[(name: [UInt8], index: Int?)]]
-    /// The same as plain values, for walking tapes without counting references: every
-    /// token's UTF-8 back to back in `tokenBytes`, each token's place in it and its index, and
-    /// each pointer's range of tokens.
-    private let flatTokens: [FlatToken]
-    private let tokenBytes: [UInt8]
-    private let pointerTokens: [Range<Int>]
-
-    struct FlatToken {
-        var start: Int
-        var count: Int
-        /// The array index the token names, or -1.
-        var index: Int
-    }
 
     public init(pointers: [JSONPointer], defaults: [JSONValue?]? = nil) {
         precondition(defaults == nil || defaults!.count == pointers.count, "one default per pointer")
         self.pointers = pointers
         self.defaults = defaults ?? Array(repeating: nil, count: pointers.count)
         self.tokens = pointers.map { pointer in pointer.tokens.map { (Array($0.name.utf8), $0.index) } }
-        var flatTokens: [FlatToken] = []
-        var tokenBytes: [UInt8] = []
-        var pointerTokens: [Range<Int>] = []
-        for pointer in tokens {
-            let first = flatTokens.count
-            for token in pointer {
-                flatTokens.append(FlatToken(start: tokenBytes.count, count: token.name.count, index: token.index ?? -1))
-                tokenBytes.append(contentsOf: token.name)
-            }
-            pointerTokens.append(first..<flatTokens.count)
-        }
-        self.flatTokens = flatTokens
-        self.tokenBytes = tokenBytes
-        self.pointerTokens = pointerTokens
     }
 
     public static func == (left: KeyExtractor, right: KeyExtractor) -> Bool {
@@ -81,31 +54,30 @@ public struct KeyExtractor: Sendable, Hashable {
     /// The tape index of pointer `component` in a tape, or nil if missing. Walks the tape
     /// directly (no `Node`s, no reference counting).
     @inline(__always)
-    func entryIndex(_ component: Int, _ entries: UnsafePointer<TapeEntry>, _ strings: UnsafeRawPointer,
-                    _ flatTokens: UnsafeBufferPointer<FlatToken>, _ tokenBytes: UnsafeRawPointer) -> Int? {
+    func entryIndex(_ component: Int, _ entries: UnsafePointer<TapeEntry>, _ strings: UnsafeRawPointer) -> Int? {
         var index = 0
-        for token in flatTokens[pointerTokens[component]] {
+        for token in tokens[component] {
             let entry = entries[index]
             switch entry.tag {
             case .object:
-                var position = index + 1
-                var found = -1
-                for _ in 0..<entry.count {
-                    let key = entries[position]
-                    let order = compareBytes(strings + Int(truncatingIfNeeded: key.payload), key.count, tokenBytes + token.start, token.count)
-                    if order == 0 {
-                        found = position + 1
-                        break
+                let found: Int? = token.name.withUnsafeBytes { name in
+                    var position = index + 1
+                    for _ in 0..<entry.count {
+                        let key = entries[position]
+                        let order = compareBytes(strings + Int(truncatingIfNeeded: key.payload), key.count,
+                                                 name.baseAddress ?? strings, name.count)
+                        if order == 0 { return position + 1 }
+                        if order > 0 { return nil }
+                        position += 1 + entries[position + 1].span
                     }
-                    if order > 0 { break }
-                    position += 1 + entries[position + 1].span
+                    return nil
                 }
-                guard found >= 0 else { return nil }
+                guard let found else { return nil }
                 index = found
             case .array:
-                guard token.index >= 0, token.index < entry.count else { return nil }
+                guard let element = token.index, element < entry.count else { return nil }
                 var position = index + 1
-                for _ in 0..<token.index { position += entries[position].span }
+                for _ in 0..<element { position += entries[position].span }
                 index = position
             default:
                 return nil
@@ -117,13 +89,9 @@ public struct KeyExtractor: Sendable, Hashable {
     /// Appends the packed key of `document` (PackedKey.swift) to `output`.
     public func pack(_ document: Document, into output: inout [UInt8]) {
         document.storage.withTape { entries, strings in
-            flatTokens.withUnsafeBufferPointer { flatTokens in
-            tokenBytes.withUnsafeBytes { tokenBytes in
-            // Safety: indices come from walking a valid tape; token bytes are read inside
-            // `tokenBytes` (an empty array's base address is never read: its tokens are empty).
-            let tokenBase = tokenBytes.baseAddress ?? strings
-            for component in 0..<pointerTokens.count {
-                if let index = entryIndex(component, entries, strings, flatTokens, tokenBase) {
+            // Safety: indices come from walking a valid tape.
+            for component in 0..<tokens.count {
+                if let index = entryIndex(component, entries, strings) {
                     let entry = entries[index]
                     switch entry.tag {
                     case .null: output.append(PackedKey.nullCode)
@@ -142,8 +110,6 @@ public struct KeyExtractor: Sendable, Hashable {
                 } else {
                     output.append(PackedKey.nullCode)
                 }
-            }
-            }
             }
         }
     }
