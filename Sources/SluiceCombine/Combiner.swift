@@ -143,14 +143,23 @@ public struct Combiner: ~Copyable {
             }
         } else if let left = table[index].last {
             var bytes: [UInt8] = []
-            left.appendTapeBytes(to: &bytes)
-            if engine.reducer.reduce(intoTapeBytes: &bytes, document, annotations: annotations) {
+            if engine.reducer.mayFlatMerge(annotations) {
+                left.appendTapeBytes(to: &bytes)
+            }
+            if !bytes.isEmpty && engine.reducer.reduce(intoTapeBytes: &bytes, document, annotations: annotations) {
                 table[index].last = nil
                 table[index].lastTapeBytes = bytes
                 engine.statistics.reductions += 1
             } else {
                 try reduceGenerally(left, document, annotations, index: index, key: key)
             }
+        } else if table[index].heldBack.isEmpty && engine.reducer.mayFlatMerge(annotations) {
+            // The key's first document, where later ones may flat-merge into it: kept as tape
+            // bytes (the document itself is not held, so its storage is reused at once).
+            var bytes: [UInt8] = []
+            bytes.reserveCapacity(16 + 16 * document.entryCount + document.stringByteCount)
+            document.appendTapeBytes(to: &bytes)
+            table[index].lastTapeBytes = bytes
         } else {
             table[index].last = document
         }

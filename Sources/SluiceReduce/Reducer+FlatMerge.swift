@@ -215,6 +215,15 @@ extension Reducer {
         }
     }
 
+    /// Whether a flat merge of a document with these annotations could apply (its root's
+    /// annotation allows it; its properties' are checked when it is tried), so that a caller
+    /// holding the left side may keep it as tape bytes.
+    package mutating func mayFlatMerge(_ annotations: ReduceAnnotations) -> Bool {
+        guard usesFlatMerge, annotations.entryCount > 0 else { return false }
+        flatMergeScratch.plan.update(annotations.table)
+        return flatMergeScratch.plan.rootAllows[annotations.slot(0)]
+    }
+
     /// Reduces `right` into `left`, tape bytes of an earlier document (`Document.tapeBytes`, or
     /// what this method left there), replacing them with the result's, when the flat merge
     /// applies (docs/reduce.md, "The flat merge"); false, leaving `left` as it was, when it
