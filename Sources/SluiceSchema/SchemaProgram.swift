@@ -30,6 +30,16 @@ struct CompiledNode: Sendable {
     var location: Int32
     /// Index in `SchemaProgram.constants` of this schema's `default`, or -1.
     var defaultValue: Int32
+    /// The fast pass (validity and annotations, no error messages) checks a leading `type`
+    /// keyword here and logs a trailing `reduce` itself, evaluating only the keywords in
+    /// `fastKeywordStart..<fastKeywordEnd`: two fewer dispatches for most nodes. The
+    /// collecting pass evaluates every keyword as they are.
+    var fastKeywordStart: Int32 = 0
+    var fastKeywordEnd: Int32 = 0
+    /// The leading `type` (`hasTypeMask`), and the trailing `reduce`'s annotation (or -1).
+    var typeMask = TypeMask()
+    var hasTypeMask = false
+    var trailingReduce: Int32 = -1
 }
 
 /// JSON types as a bit set (`type` may list several).
