@@ -31,6 +31,8 @@ enum PartitionedCombine {
     /// Chunks a worker may parse ahead of the next one it combines (memory: about this many
     /// chunks' documents per worker, ~2× their JSON size each).
     static let chunksAheadMax = 4
+    /// A batch's initial capacity: a chunk's documents as tape bytes (about twice the JSON).
+    static let batchCapacityBytes = 2 * chunkBytes + (64 << 10)
     /// Documents given to `Combiner.add(contentsOf:)` at once: enough for the processor to
     /// fetch their keys' table entries together, few enough that what it fetched is still in
     /// cache when each is combined.
@@ -48,7 +50,7 @@ enum PartitionedCombine {
     /// Runs `workers` workers over `input` (this thread is worker 0); returns their results.
     static func run(input: InputSource, workers: Int, configuration: CombinerConfiguration) throws -> [WorkerResult] {
         let exchange = PartitionExchange(workers: workers, buffersPerWorker: chunksAheadMax * (workers - 1),
-                                         bufferCapacityBytes: 2 * chunkBytes + (64 << 10))
+                                         bufferCapacityBytes: batchCapacityBytes)
         let results = Mutex<[WorkerResult?]>(Array(repeating: nil, count: workers))
         let finished = DispatchSemaphore(value: 0)
         for index in 1..<max(workers, 1) {
@@ -216,10 +218,14 @@ struct PartitionWorker: ~Copyable {
     var nextChunk = 0
     /// The next chunk of this worker's to parse.
     var nextParse: Int
-    /// This worker's own documents of chunks parsed before their turn to combine, by chunk.
-    var held: [(chunk: Int, documents: [Document])] = []
-    /// Documents decoded from a received batch, before they are added.
+    /// This worker's own documents of chunks parsed before their turn to combine (as tape
+    /// bytes, so that their storages are not held meanwhile), in chunk order; and the buffers
+    /// of those combined, for reuse.
+    var held: [PartitionBatch] = []
+    var spareBatches: [PartitionBatch] = []
+    /// Documents decoded from a batch, and those of a chunk in turn, before they are added.
     var received: [Document] = []
+    var ownScratch: [Document] = []
 
     init(index: Int, workers: Int, input: InputSource, exchange: PartitionExchange, configuration: CombinerConfiguration) throws {
         let validator = try WorkloadSchema.validator()
@@ -253,90 +259,99 @@ struct PartitionWorker: ~Copyable {
         if nextChunk % workers == index {
             guard let first = held.first, first.chunk == nextChunk else { return false }
             held.removeFirst()
-            try addInBatches(first.documents)
+            try combine(first)
+            var spare = first
+            spare.reset()
+            spareBatches.append(spare)
         } else {
             guard let batch = exchange.take(chunk: nextChunk, for: index) else { return false }
-            var documents: [Document] = []
-            swap(&documents, &received)
-            defer { swap(&documents, &received) }
-            var offset = 0
-            var remaining = batch.documents
-            while remaining > 0 {
-                documents.removeAll(keepingCapacity: true)
-                batch.bytes.withUnsafeBytes { bytes in
-                    while remaining > 0 && documents.count < PartitionedCombine.combineBatchDocuments {
-                        let (tape, next) = PartitionBatch.record(bytes, at: offset)
-                        documents.append(parser.document(uncheckedTapeBytes: tape))
-                        offset = next
-                        remaining -= 1
-                    }
-                }
-                try combiner.add(contentsOf: documents)
-            }
-            documents.removeAll(keepingCapacity: true)
+            try combine(batch)
             exchange.giveBack(batch)
         }
         nextChunk += 1
         return true
     }
 
+    /// Decodes the documents of `batch` (into the parser's recycled storages) and adds them,
+    /// `combineBatchDocuments` at a time.
+    private mutating func combine(_ batch: PartitionBatch) throws {
+        var documents: [Document] = []
+        swap(&documents, &received)
+        defer { swap(&documents, &received) }
+        var offset = 0
+        var remaining = batch.documents
+        while remaining > 0 {
+            documents.removeAll(keepingCapacity: true)
+            batch.bytes.withUnsafeBytes { bytes in
+                while remaining > 0 && documents.count < PartitionedCombine.combineBatchDocuments {
+                    let (tape, next) = PartitionBatch.record(bytes, at: offset)
+                    documents.append(parser.document(uncheckedTapeBytes: tape))
+                    offset = next
+                    remaining -= 1
+                }
+            }
+            try combiner.add(contentsOf: documents)
+        }
+        documents.removeAll(keepingCapacity: true)
+    }
+
     /// Parses this worker's next chunk: its own documents are combined at once when the chunk
-    /// is next in turn (else held), the others batched to their owners.
+    /// is next in turn (else kept as tape bytes until it is), the others batched to their
+    /// owners.
     private mutating func parseNextChunk() throws {
         let chunk = nextParse
         nextParse += workers
         let inTurn = chunk == nextChunk
         var batches: [PartitionBatch?] = []
         for partition in 0..<workers {
-            var batch = partition == index ? nil : exchange.takeEmpty(index)
+            var batch: PartitionBatch?
+            if partition != index {
+                batch = exchange.takeEmpty(index)
+            } else if !inTurn {
+                batch = spareBatches.popLast() ?? PartitionBatch(owner: index, capacityBytes: PartitionedCombine.batchCapacityBytes)
+            }
             batch?.chunk = chunk
             batches.append(batch)
         }
         var own: [Document] = []
+        swap(&own, &ownScratch)
+        defer { swap(&own, &ownScratch) }
+        own.removeAll(keepingCapacity: true)
         var buffer: [UInt8] = []
         swap(&buffer, &chunkBuffer)
         defer { swap(&buffer, &chunkBuffer) }
         try input.withChunk(chunk, chunkBytes: PartitionedCombine.chunkBytes, reader: reader, buffer: &buffer) { bytes in
             var splitter = JSONLinesSplitter()
-            try splitter.feed(bytes) { line, _ in try route(line, inTurn: inTurn, own: &own, batches: &batches) }
-            try splitter.finish { line, _ in try route(line, inTurn: inTurn, own: &own, batches: &batches) }
+            try splitter.feed(bytes) { line, _ in try route(line, own: &own, batches: &batches) }
+            try splitter.finish { line, _ in try route(line, own: &own, batches: &batches) }
         }
-        for partition in 0..<workers {
-            if let batch = batches[partition] { exchange.send(batch, to: partition) }
+        for partition in 0..<workers where partition != index {
+            exchange.send(batches[partition]!, to: partition)
         }
         if inTurn {
             try combiner.add(contentsOf: own)
+            own.removeAll(keepingCapacity: true)
             nextChunk += 1
         } else {
-            held.append((chunk, own))
+            held.append(batches[index]!)
         }
     }
 
-    /// Adds documents to the combiner `combineBatchDocuments` at a time.
-    private mutating func addInBatches(_ documents: [Document]) throws {
-        var start = 0
-        while start < documents.count {
-            let end = min(start + PartitionedCombine.combineBatchDocuments, documents.count)
-            try combiner.add(contentsOf: documents[start..<end])
-            start = end
-        }
-    }
-
-    /// Parses one line and sends its document where its key belongs.
-    private mutating func route(_ line: UnsafeRawBufferPointer, inTurn: Bool, own: inout [Document],
-                                batches: inout [PartitionBatch?]) throws {
+    /// Parses one line and sends its document where its key belongs: to `own` (combined 32 at
+    /// a time) when this worker owns the key and the chunk is in turn, else to a batch.
+    private mutating func route(_ line: UnsafeRawBufferPointer, own: inout [Document], batches: inout [PartitionBatch?]) throws {
         let document = try parser.parse(line)
         keyScratch.removeAll(keepingCapacity: true)
         key.pack(document, into: &keyScratch)
         let partition = keyScratch.withUnsafeBytes { PartitionedCombine.partition($0, workers: workers) }
-        if partition == index {
+        if partition != index || batches[index] != nil {
+            batches[partition]!.append(document)
+        } else {
             own.append(document)
-            if inTurn && own.count == PartitionedCombine.combineBatchDocuments {
+            if own.count == PartitionedCombine.combineBatchDocuments {
                 try combiner.add(contentsOf: own)
                 own.removeAll(keepingCapacity: true)
             }
-        } else {
-            batches[partition]!.append(document)
         }
     }
 

@@ -36,6 +36,13 @@ struct CombinerEntry {
         return lastTapeBytes.withUnsafeBytes { Document(uncheckedTapeBytes: $0) }
     }
 
+    /// `lastDocument()`, decoded into one of `decoder`'s recycled storages.
+    func lastDocument(decoder: inout JSONParser) -> Document? {
+        if let last { return last }
+        guard !lastTapeBytes.isEmpty else { return nil }
+        return lastTapeBytes.withUnsafeBytes { decoder.document(uncheckedTapeBytes: $0) }
+    }
+
     /// Bytes of the documents this entry holds (and its held-back array).
     var documentBytes: Int {
         var bytes = (front?.memoryBytes ?? 0) + (last?.memoryBytes ?? 0)
