@@ -32,6 +32,7 @@ public struct Combiner: ~Copyable {
     /// Packed keys of a batch (`add(contentsOf:)`), back to back, and where each ends.
     private var batchKeys: [UInt8] = []
     private var batchKeyEnds: [Int] = []
+    private var batchFound: [Int32] = []
     /// Where `KeyTable.touch` results go, so that its reads are not optimized away.
     private var touched: UInt64 = 0
     /// The most `memoryBytes` (plus spill buffers while spilling) ever was.
@@ -87,16 +88,7 @@ public struct Combiner: ~Copyable {
             batchKeyEnds.append(batchKeys.count)
         }
         let keys = batchKeys
-        let ends = batchKeyEnds
-        touched &+= keys.withUnsafeBytes { keys in
-            var sum: UInt64 = 0
-            var start = 0
-            for end in ends {
-                sum &+= table.touch(UnsafeRawBufferPointer(rebasing: keys[start..<end]))
-                start = end
-            }
-            return sum
-        }
+        touched &+= keys.withUnsafeBytes { keys in table.touch(keys: keys, ends: batchKeyEnds, found: &batchFound) }
         try keys.withBytes { keys throws(CombineError) in
             var start = 0
             for (document, end) in zip(documents, batchKeyEnds) {

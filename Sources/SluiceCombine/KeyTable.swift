@@ -145,30 +145,62 @@ struct KeyTable {
         return (index, true)
     }
 
-    /// Looks `key` up without inserting it and reads a byte of every cache line of its entry's
-    /// accumulated tape: called for a batch of keys ahead of their reductions, it has the
-    /// processor fetch what `findOrInsert` and the reductions will read, for all of them at
-    /// once (the result means nothing; it only keeps the reads from being optimized away).
-    func touch(_ key: UnsafeRawBufferPointer) -> UInt64 {
+    /// Reads, for a batch of keys (`keys`, back to back, ending at `ends`), what
+    /// `findOrInsert` and their reductions will read: slots, locations, entries and every
+    /// cache line of each accumulated tape. In stages over the whole batch, each a short loop
+    /// whose reads do not depend on one another, so the processor has the whole batch's
+    /// reads of a stage in flight at once rather than one key's chain of cache misses after
+    /// another's. Inserts nothing. `found` is scratch. The result means nothing; it only
+    /// keeps the reads from being optimized away.
+    func touch(keys: UnsafeRawBufferPointer, ends: [Int], found: inout [Int32]) -> UInt64 {
+        var sum: UInt64 = 0
+        found.removeAll(keepingCapacity: true)
+        // Each key's first slot.
+        var start = 0
+        for end in ends {
+            let hash = Self.hash(UnsafeRawBufferPointer(rebasing: keys[start..<end]))
+            found.append(slots[Int(truncatingIfNeeded: hash) & slotMask])
+            start = end
+        }
+        // The lookup proper: slots are cached now, locations are fetched together.
+        start = 0
+        for (position, end) in ends.enumerated() {
+            if found[position] >= 0 { found[position] = Int32(find(UnsafeRawBufferPointer(rebasing: keys[start..<end])) ?? -1) }
+            start = end
+        }
+        // The entries, and the first cache line of each accumulated tape (its array's header).
+        for position in found.indices where found[position] >= 0 {
+            let count = entries[Int(found[position])].lastTapeBytes.count
+            sum &+= UInt64(count)
+            if count == 0 { found[position] = -1 }
+        }
+        // The tapes' other cache lines.
+        for index in found where index >= 0 {
+            sum &+= entries[Int(index)].lastTapeBytes.withUnsafeBytes { bytes -> UInt64 in
+                var sum: UInt64 = 0
+                var offset = 64
+                while offset < bytes.count {
+                    sum &+= UInt64(bytes[offset])
+                    offset += 64
+                }
+                return sum
+            }
+        }
+        return sum
+    }
+
+    /// The entry index of `key`, or nil.
+    func find(_ key: UnsafeRawBufferPointer) -> Int? {
         let hash = Self.hash(key)
         let prefix = KeyLocation.prefix(key)
         var slot = Int(truncatingIfNeeded: hash) & slotMask
         while true {
             let index = Int(slots[slot])
-            if index < 0 { return 0 }
+            if index < 0 { return nil }
             let location = locations[index]
-            if location.hash == hash && Int(location.length) == key.count && location.prefix0 == prefix.0 && location.prefix1 == prefix.1 {
-                return entries[index].lastTapeBytes.withUnsafeBytes { bytes -> UInt64 in
-                    // One byte of every cache line of the tape: the loads are independent, so
-                    // they are fetched together.
-                    var sum: UInt64 = 0
-                    var offset = 0
-                    while offset < bytes.count {
-                        sum &+= UInt64(bytes[offset])
-                        offset += 64
-                    }
-                    return sum
-                }
+            if location.hash == hash && Int(location.length) == key.count && location.prefix0 == prefix.0 && location.prefix1 == prefix.1
+                && (key.count <= KeyLocation.inlineBytes || keyEquals(location, key)) {
+                return index
             }
             slot = (slot + 1) & slotMask
         }
