@@ -346,8 +346,10 @@ final class TapeScratch {
     /// The storages of the last documents made (a ring), each kept to be reused for a later
     /// one once nobody else holds it (parsing documents, using them and dropping them, alone
     /// or in small batches, then costs no allocation).
-    var recycled: [TapeStorage?] = Array(repeating: nil, count: TapeScratch.recycledMax)
-    var recycledNext = 0
+    /// (Not checked for exclusive access at run time: only this class's methods touch it,
+    /// and the class has one owner at a time.)
+    @exclusivity(unchecked) var recycled: [TapeStorage?] = Array(repeating: nil, count: TapeScratch.recycledMax)
+    @exclusivity(unchecked) var recycledNext = 0
     /// Storages kept for reuse: batches of documents held at once (a combiner's, a chunk's)
     /// still reuse them. About 1 MiB for documents of 1 KiB.
     static let recycledMax = 64

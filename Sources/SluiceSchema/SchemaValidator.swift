@@ -20,6 +20,8 @@ public struct SchemaValidator {
     /// The slots of the last `ReduceAnnotations` returned (shared with it; reused once it is
     /// dropped).
     var annotationSlots: [UInt16] = []
+    /// Zeros to start the slots from (a copy rather than a fill).
+    var zeroSlots: [UInt16] = []
     /// The schema's annotations (`program.annotations`), copied so that validators on other
     /// threads do not count references on one shared array.
     let annotationTable: [ReduceAnnotation]
@@ -65,7 +67,10 @@ public struct SchemaValidator {
             // usual case: annotations live as long as one reduction), so a valid document
             // usually costs no allocation; a result still held keeps its own slots.
             annotationSlots.removeAll(keepingCapacity: true)
-            annotationSlots.append(contentsOf: repeatElement(0, count: document.entryCount))
+            if zeroSlots.count < document.entryCount {
+                zeroSlots.append(contentsOf: repeatElement(0, count: document.entryCount - zeroSlots.count))
+            }
+            annotationSlots.append(contentsOf: zeroSlots[0..<document.entryCount])
             for entry in annotationLog {
                 annotationSlots[Int(entry >> 16)] = UInt16(entry & 0xFFFF) + 1
             }
