@@ -214,6 +214,7 @@ struct PartitionWorker: ~Copyable {
     var combiner: Combiner
     var parser = JSONParser()
     let reader: InputReader
+    var chunkBuffer: [UInt8] = []
     var keyScratch: [UInt8] = []
     /// Every chunk before this one is combined.
     var nextChunk = 0
@@ -240,6 +241,7 @@ struct PartitionWorker: ~Copyable {
         self.combiner = Combiner(configuration: configuration, validator: validator)
         self.nextParse = index
         keyScratch.reserveCapacity(256)
+        chunkBuffer.reserveCapacity(PartitionedCombine.chunkBytes + InputSource.overrunBytes + 1)
     }
 
     /// Parses, hands off and combines until every chunk is combined.
@@ -317,7 +319,10 @@ struct PartitionWorker: ~Copyable {
         swap(&own, &ownScratch)
         defer { swap(&own, &ownScratch) }
         own.removeAll(keepingCapacity: true)
-        try input.withChunk(chunk, chunkBytes: PartitionedCombine.chunkBytes, reader: reader) { bytes in
+        var buffer: [UInt8] = []
+        swap(&buffer, &chunkBuffer)
+        defer { swap(&buffer, &chunkBuffer) }
+        try input.withChunk(chunk, chunkBytes: PartitionedCombine.chunkBytes, reader: reader, buffer: &buffer) { bytes in
             var splitter = JSONLinesSplitter()
             try splitter.feed(bytes) { line, _ in try route(line, own: &own, batches: &batches) }
             try splitter.finish { line, _ in try route(line, own: &own, batches: &batches) }
