@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 @testable import SluiceBench
 import SluiceWorkload
@@ -62,13 +63,25 @@ import SluiceSchema
         #expect(result.extra["output_checksum"] == Self.smallChecksum)
     }
 
+    /// From a file (read in chunks with pread), the same documents.
+    @Test(arguments: [1, 2])
+    func combineFromAFile(threads: Int) throws {
+        let path = FileManager.default.temporaryDirectory.path + "/sluice-combine-\(UUID().uuidString.prefix(8)).jsonl"
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        try Data(WorkloadGenerator.jsonLines(.small)).write(to: URL(fileURLWithPath: path))
+        let result = try CombineBenchmarks.combine(.small, file: path, threads: threads)
+        #expect(result.documents == 10_000)
+        #expect(result.bytes == 4_198_236)
+        #expect(result.extra["output_checksum"] == Self.smallChecksum)
+    }
+
     /// `output_checksum` of the small workload's combined documents (pinned: the sum of their
     /// lines' hashes, shifted right by 12).
     static let smallChecksum = 1_434_018_872_690_052.0
 
     /// Chunks cut anywhere in a line still hold whole lines: every line once, whatever the
     /// chunk size, with or without a last newline, with blank and CRLF lines.
-    @Test(arguments: [1, 2, 7, 64, 1_000])
+    @Test(arguments: [1, 2, 3, 7, 8, 9, 64, 1_000])
     func chunksHoldWholeLines(chunkBytes: Int) throws {
         let text = "{\"a\":1}\n\n{\"b\":22}\r\n{\"c\":333}\n   \n{\"d\":4444}"
         let input = InputSource(bytes: Array(text.utf8))
