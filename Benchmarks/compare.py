@@ -234,7 +234,7 @@ PAIRS: list[Pair] = [
         peer=lambda c: [sys.executable, str(PEERS / "duckdb_peer.py"), "combine", str(c.workload_path)],
         peer_name="duckdb GROUP BY",
         extra_metrics=["peak_rss_mib", "combiner_peak_mib", "spilled_mib"],
-        note="64 MiB budget; DuckDB unlimited (with memory_limit 64MB it fails: out of memory)",
+        note="64 MiB budget, every core; DuckDB unlimited (with memory_limit 64MB it fails: out of memory)",
     ),
 ]
 
