@@ -2,14 +2,16 @@
 // every core.
 //
 // Keys are partitioned by a hash of the packed key: each of the N workers owns one partition
-// and its own `Combiner`. The input is cut into chunks of whole lines; worker w parses chunks
-// w, w + N, w + 2N, … (parsing and key packing, the share of the work that does not depend on
-// the key), keeps the documents of its own keys and hands the others to their owners as tape
-// bytes in one batch per chunk and owner. Each worker then validates and combines its keys'
-// documents chunk by chunk in input order (its own chunks and the batches it receives, by
-// chunk number), so every key's documents reduce in the order of the input, exactly as on one
-// thread: the drained documents are the same, byte for byte. Finally each worker drains its
-// combiner (validating and serializing each document), all at once.
+// and its own `Combiner`. The input is cut into chunks of whole lines; a worker with nothing
+// to combine claims the next chunk nobody has claimed and parses it (parsing and key packing,
+// the share of the work that does not depend on the key, so a worker that gets less
+// processor time on a busy machine parses less), keeps the documents of its own keys and
+// hands the others to their owners as tape bytes in one batch per chunk and owner. Each worker
+// validates and combines its keys' documents chunk by chunk in input order (batches it parsed
+// and batches it received, by chunk number), so every key's documents reduce in the order of
+// the input, exactly as on one thread: the drained documents are the same, byte for byte.
+// Finally each worker drains its combiner (validating and serializing each document), all at
+// once.
 //
 // Limits: a worker parses at most `chunksAheadMax` chunks ahead of the one it must combine
 // next, and hands off through at most `chunksAheadMax × (N − 1)` batch buffers of its own,
@@ -148,6 +150,15 @@ final class PartitionExchange: Sendable {
 
     let mailboxes: [Mailbox]
     private let failureMessage = Mutex<String?>(nil)
+    /// The next chunk nobody has claimed to parse.
+    private let unclaimedChunk = Atomic<Int>(0)
+
+    /// Claims the next chunk to parse (in input order, whoever asks first), or nil when
+    /// every one of the `chunkCount` chunks is claimed.
+    func claimChunk(chunkCount: Int) -> Int? {
+        let chunk = unclaimedChunk.wrappingAdd(1, ordering: .relaxed).oldValue
+        return chunk < chunkCount ? chunk : nil
+    }
 
     init(workers: Int, buffersPerWorker: Int, bufferCapacityBytes: Int) {
         var mailboxes: [Mailbox] = []
@@ -218,8 +229,8 @@ struct PartitionWorker: ~Copyable {
     var keyScratch: [UInt8] = []
     /// Every chunk before this one is combined.
     var nextChunk = 0
-    /// The next chunk of this worker's to parse.
-    var nextParse: Int
+    /// Every chunk has been claimed (by some worker).
+    var claimsDone = false
     /// This worker's own documents of chunks parsed before their turn to combine (as tape
     /// bytes, so that their storages are not held meanwhile), in chunk order; and the buffers
     /// of those combined, for reuse.
@@ -239,36 +250,42 @@ struct PartitionWorker: ~Copyable {
         self.key = configuration.key
         self.chunkCount = input.chunkCount(PartitionedCombine.chunkBytes)
         self.combiner = Combiner(configuration: configuration, validator: validator)
-        self.nextParse = index
         keyScratch.reserveCapacity(256)
         chunkBuffer.reserveCapacity(PartitionedCombine.chunkBytes + InputSource.overrunBytes + 1)
     }
 
-    /// Parses, hands off and combines until every chunk is combined.
+    /// Parses, hands off and combines until every chunk is combined. A worker combines when
+    /// its next chunk's documents are here, else parses the next chunk nobody has claimed (so
+    /// a worker that gets less processor time parses less), else waits.
     mutating func combineAll() throws {
         while nextChunk < chunkCount {
             if try combineNextChunk() { continue }
-            if nextParse < chunkCount && held.count < PartitionedCombine.chunksAheadMax && exchange.emptyCount(index) >= workers - 1 {
-                try parseNextChunk()
+            if !claimsDone && held.count < PartitionedCombine.chunksAheadMax && exchange.emptyCount(index) >= workers - 1 {
+                if let chunk = exchange.claimChunk(chunkCount: chunkCount) {
+                    try parse(chunk)
+                } else {
+                    claimsDone = true
+                }
                 continue
             }
             try exchange.wait(index)
         }
     }
 
-    /// Combines chunk `nextChunk` if its documents are here.
+    /// Combines chunk `nextChunk` if its documents for this worker are here (parsed by this
+    /// worker and held, or sent by another).
     private mutating func combineNextChunk() throws -> Bool {
-        if nextChunk % workers == index {
-            guard let first = held.first, first.chunk == nextChunk else { return false }
+        if let first = held.first, first.chunk == nextChunk {
             held.removeFirst()
             try combine(first)
             var spare = first
             spare.reset()
             spareBatches.append(spare)
-        } else {
-            guard let batch = exchange.take(chunk: nextChunk, for: index) else { return false }
+        } else if let batch = exchange.take(chunk: nextChunk, for: index) {
             try combine(batch)
             exchange.giveBack(batch)
+        } else {
+            return false
         }
         nextChunk += 1
         return true
@@ -300,9 +317,7 @@ struct PartitionWorker: ~Copyable {
     /// Parses this worker's next chunk: its own documents are combined at once when the chunk
     /// is next in turn (else kept as tape bytes until it is), the others batched to their
     /// owners.
-    private mutating func parseNextChunk() throws {
-        let chunk = nextParse
-        nextParse += workers
+    private mutating func parse(_ chunk: Int) throws {
         let inTurn = chunk == nextChunk
         var batches: [PartitionBatch?] = []
         for partition in 0..<workers {
