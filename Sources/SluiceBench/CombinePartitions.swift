@@ -55,12 +55,14 @@ enum PartitionedCombine {
     static func run(input: InputSource, workers: Int, configuration: CombinerConfiguration) throws -> [WorkerResult] {
         let exchange = PartitionExchange(workers: workers, buffersPerWorker: chunksAheadMax * (workers - 1),
                                          bufferCapacityBytes: batchCapacityBytes)
+        let schema = try WorkloadSchema.schema()
         let results = Mutex<[WorkerResult?]>(Array(repeating: nil, count: workers))
         let finished = DispatchSemaphore(value: 0)
         for index in 1..<max(workers, 1) {
             Thread {
                 do {
-                    let result = try work(index, input: input, workers: workers, exchange: exchange, configuration: configuration)
+                    let result = try work(index, input: input, workers: workers, exchange: exchange, schema: schema,
+                                          configuration: configuration)
                     results.withLock { $0[index] = result }
                 } catch {
                     exchange.fail("worker \(index): \(error)")
@@ -70,7 +72,7 @@ enum PartitionedCombine {
         }
         var firstError: (any Error)? = nil
         do {
-            let result = try work(0, input: input, workers: workers, exchange: exchange, configuration: configuration)
+            let result = try work(0, input: input, workers: workers, exchange: exchange, schema: schema, configuration: configuration)
             results.withLock { $0[0] = result }
         } catch {
             exchange.fail("worker 0: \(error)")
@@ -82,9 +84,10 @@ enum PartitionedCombine {
         return results.withLock { $0.map { $0! } }
     }
 
-    static func work(_ index: Int, input: InputSource, workers: Int, exchange: PartitionExchange,
+    static func work(_ index: Int, input: InputSource, workers: Int, exchange: PartitionExchange, schema: Schema,
                      configuration: CombinerConfiguration) throws -> WorkerResult {
-        var worker = try PartitionWorker(index: index, workers: workers, input: input, exchange: exchange, configuration: configuration)
+        var worker = try PartitionWorker(index: index, workers: workers, input: input, exchange: exchange, schema: schema,
+                                         configuration: configuration)
         try worker.combineAll()
         return try worker.drain()
     }
@@ -101,13 +104,16 @@ enum PartitionedCombine {
 }
 
 /// Documents of one input chunk for one partition, as tape bytes: per document, its length
-/// (UInt32 little-endian) and `Document.tapeBytes`.
+/// (UInt32 little-endian) and `Document.tapeBytes`, then (in a validated batch) its reduce
+/// annotations' slots, one UInt16 per tape entry (`ReduceAnnotations.withSlots`).
 struct PartitionBatch: Sendable {
     /// The worker whose buffer this is (it gets it back empty).
     let owner: Int
     var chunk = -1
     var bytes: [UInt8] = []
     var documents = 0
+    /// The documents were validated when parsed and carry their annotations' slots.
+    var isValidated = false
 
     init(owner: Int, capacityBytes: Int) {
         self.owner = owner
@@ -123,16 +129,30 @@ struct PartitionBatch: Sendable {
         documents += 1
     }
 
-    /// The tape bytes of the document at `offset` in `bytes`, and the offset of the next.
-    static func record(_ bytes: UnsafeRawBufferPointer, at offset: Int) -> (UnsafeRawBufferPointer, Int) {
+    /// Appends a validated document and its annotations' slots.
+    mutating func append(_ document: Document, annotations: ReduceAnnotations) {
+        append(document)
+        annotations.withSlots { slots in
+            bytes.append(contentsOf: UnsafeRawBufferPointer(slots))
+        }
+    }
+
+    /// The tape bytes of the document at `offset` in `bytes`, its slots (empty unless
+    /// validated), and the offset of the next.
+    func record(_ bytes: UnsafeRawBufferPointer, at offset: Int) -> (tape: UnsafeRawBufferPointer, slots: UnsafeRawBufferPointer, next: Int) {
         let length = Int(UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: offset, as: UInt32.self)))
-        return (UnsafeRawBufferPointer(rebasing: bytes[(offset + 4)..<(offset + 4 + length)]), offset + 4 + length)
+        let tape = UnsafeRawBufferPointer(rebasing: bytes[(offset + 4)..<(offset + 4 + length)])
+        guard isValidated else { return (tape, UnsafeRawBufferPointer(rebasing: bytes[0..<0]), offset + 4 + length) }
+        let entryCount = Int(UInt32(littleEndian: tape.loadUnaligned(fromByteOffset: 4, as: UInt32.self)))
+        let slotsEnd = offset + 4 + length + 2 * entryCount
+        return (tape, UnsafeRawBufferPointer(rebasing: bytes[(offset + 4 + length)..<slotsEnd]), slotsEnd)
     }
 
     mutating func reset() {
         chunk = -1
         bytes.removeAll(keepingCapacity: true)
         documents = 0
+        isValidated = false
     }
 }
 
@@ -223,6 +243,11 @@ struct PartitionWorker: ~Copyable {
     let key: KeyExtractor
     let chunkCount: Int
     var combiner: Combiner
+    /// Validates the documents this worker hands to others (their owners add them with the
+    /// annotations, so the work of validating follows the parsing, which any free worker
+    /// does); a copy of it validates in the combiner (same annotation table).
+    var validator: SchemaValidator
+    var validations = 0
     var parser = JSONParser()
     let reader: InputReader
     var chunkBuffer: [UInt8] = []
@@ -236,12 +261,17 @@ struct PartitionWorker: ~Copyable {
     /// of those combined, for reuse.
     var held: [PartitionBatch] = []
     var spareBatches: [PartitionBatch] = []
-    /// Documents decoded from a batch, and those of a chunk in turn, before they are added.
+    /// Documents decoded from a batch, and those of a chunk in turn, before they are added;
+    /// annotations rebuilt from a batch's slots, over slot arrays reused once dropped.
     var received: [Document] = []
+    var receivedAnnotations: [ReduceAnnotations] = []
+    var slotArrays: [[UInt16]] = Array(repeating: [], count: PartitionedCombine.combineBatchDocuments)
     var ownScratch: [Document] = []
 
-    init(index: Int, workers: Int, input: InputSource, exchange: PartitionExchange, configuration: CombinerConfiguration) throws {
-        let validator = try WorkloadSchema.validator()
+    init(index: Int, workers: Int, input: InputSource, exchange: PartitionExchange, schema: Schema,
+         configuration: CombinerConfiguration) throws {
+        let validator = schema.validator()
+        self.validator = validator
         self.reader = try InputReader(input)
         self.index = index
         self.workers = workers
@@ -295,23 +325,43 @@ struct PartitionWorker: ~Copyable {
     /// `combineBatchDocuments` at a time.
     private mutating func combine(_ batch: PartitionBatch) throws {
         var documents: [Document] = []
+        var annotations: [ReduceAnnotations] = []
         swap(&documents, &received)
-        defer { swap(&documents, &received) }
+        swap(&annotations, &receivedAnnotations)
+        defer {
+            swap(&documents, &received)
+            swap(&annotations, &receivedAnnotations)
+        }
         var offset = 0
         var remaining = batch.documents
+        let table = validator.annotationTable
         while remaining > 0 {
             documents.removeAll(keepingCapacity: true)
+            annotations.removeAll(keepingCapacity: true)
             batch.bytes.withUnsafeBytes { bytes in
                 while remaining > 0 && documents.count < PartitionedCombine.combineBatchDocuments {
-                    let (tape, next) = PartitionBatch.record(bytes, at: offset)
-                    documents.append(parser.document(uncheckedTapeBytes: tape))
-                    offset = next
+                    let record = batch.record(bytes, at: offset)
+                    documents.append(parser.document(uncheckedTapeBytes: record.tape))
+                    if batch.isValidated {
+                        // Slot arrays are reused: the annotations over them were dropped above.
+                        let slot = documents.count - 1
+                        slotArrays[slot].removeAll(keepingCapacity: true)
+                        slotArrays[slot].append(contentsOf: repeatElement(0, count: record.slots.count / 2))
+                        slotArrays[slot].withUnsafeMutableBytes { $0.copyMemory(from: record.slots) }
+                        annotations.append(ReduceAnnotations(slots: slotArrays[slot], sharedTable: table))
+                    }
+                    offset = record.next
                     remaining -= 1
                 }
             }
-            try combiner.add(contentsOf: documents)
+            if batch.isValidated {
+                try combiner.add(contentsOf: documents[...], annotations: annotations[...])
+            } else {
+                try combiner.add(contentsOf: documents)
+            }
         }
         documents.removeAll(keepingCapacity: true)
+        annotations.removeAll(keepingCapacity: true)
     }
 
     /// Parses this worker's next chunk: its own documents are combined at once when the chunk
@@ -324,6 +374,7 @@ struct PartitionWorker: ~Copyable {
             var batch: PartitionBatch?
             if partition != index {
                 batch = exchange.takeEmpty(index)
+                batch?.isValidated = true
             } else if !inTurn {
                 batch = spareBatches.popLast() ?? PartitionBatch(owner: index, capacityBytes: PartitionedCombine.batchCapacityBytes)
             }
@@ -361,8 +412,15 @@ struct PartitionWorker: ~Copyable {
         keyScratch.removeAll(keepingCapacity: true)
         key.pack(document, into: &keyScratch)
         let partition = keyScratch.withUnsafeBytes { PartitionedCombine.partition($0, workers: workers) }
-        if partition != index || batches[index] != nil {
-            batches[partition]!.append(document)
+        if partition != index {
+            guard let annotations = try? validator.validate(document) else {
+                try combiner.add(document)  // throws the combiner's error for an invalid document
+                return
+            }
+            validations += 1
+            batches[partition]!.append(document, annotations: annotations)
+        } else if batches[index] != nil {
+            batches[index]!.append(document)
         } else {
             own.append(document)
             if own.count == PartitionedCombine.combineBatchDocuments {
@@ -392,7 +450,9 @@ struct PartitionWorker: ~Copyable {
             }
         }
         outputBytes += output.count
-        return PartitionedCombine.WorkerResult(statistics: drainer.statistics, peakMemoryBytes: drainer.peakMemoryBytes, keys: keys,
+        var statistics = drainer.statistics
+        statistics.validations += validations
+        return PartitionedCombine.WorkerResult(statistics: statistics, peakMemoryBytes: drainer.peakMemoryBytes, keys: keys,
                                                outputBytes: outputBytes, outputChecksum: checksum)
     }
 }

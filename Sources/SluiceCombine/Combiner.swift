@@ -66,6 +66,20 @@ public struct Combiner: ~Copyable {
         engine.statistics.documentsAdded += 1
         let annotations = try engine.validate(document, key: key)
         try add(document, annotations, key: key, front: front)
+        try noteMemory()
+    }
+
+    /// Adds a document validated elsewhere, whose packed key is `packedKey`; spills past the
+    /// budget.
+    private mutating func add(_ document: Document, _ annotations: ReduceAnnotations, packedKey: UnsafeRawBufferPointer,
+                              front: Bool) throws(CombineError) {
+        engine.statistics.documentsAdded += 1
+        try add(document, annotations, key: packedKey, front: front)
+        try noteMemory()
+    }
+
+    /// Records the peak and spills past the budget.
+    private mutating func noteMemory() throws(CombineError) {
         let memory = memoryBytes
         if memory > peakMemoryBytes { peakMemoryBytes = memory }
         if memory > engine.configuration.memoryBudgetBytes { try spill() }
@@ -81,14 +95,8 @@ public struct Combiner: ~Copyable {
 
     /// `add(contentsOf:front:)` over a slice.
     public mutating func add(contentsOf documents: ArraySlice<Document>, front: Bool = false) throws(CombineError) {
-        batchKeys.removeAll(keepingCapacity: true)
-        batchKeyEnds.removeAll(keepingCapacity: true)
-        for document in documents {
-            engine.configuration.key.pack(document, into: &batchKeys)
-            batchKeyEnds.append(batchKeys.count)
-        }
+        packBatchKeys(documents)
         let keys = batchKeys
-        touched &+= keys.withUnsafeBytes { keys in table.touch(keys: keys, ends: batchKeyEnds, found: &batchFound) }
         try keys.withBytes { keys throws(CombineError) in
             var start = 0
             for (document, end) in zip(documents, batchKeyEnds) {
@@ -98,19 +106,44 @@ public struct Combiner: ~Copyable {
         }
     }
 
+    /// `add(_:annotations:front:)` for a batch of documents validated elsewhere, in order,
+    /// looked up together first as in `add(contentsOf:front:)`.
+    public mutating func add(contentsOf documents: ArraySlice<Document>, annotations: ArraySlice<ReduceAnnotations>,
+                             front: Bool = false) throws(CombineError) {
+        precondition(documents.count == annotations.count, "one annotations per document")
+        packBatchKeys(documents)
+        let keys = batchKeys
+        try keys.withBytes { keys throws(CombineError) in
+            var start = 0
+            for ((document, documentAnnotations), end) in zip(zip(documents, annotations), batchKeyEnds) {
+                precondition(documentAnnotations.entryCount == document.entryCount, "annotations of another document")
+                try add(document, documentAnnotations, packedKey: UnsafeRawBufferPointer(rebasing: keys[start..<end]), front: front)
+                start = end
+            }
+        }
+    }
+
+    /// Packs the keys of a batch into `batchKeys` and has the table fetch their entries.
+    private mutating func packBatchKeys(_ documents: ArraySlice<Document>) {
+        batchKeys.removeAll(keepingCapacity: true)
+        batchKeyEnds.removeAll(keepingCapacity: true)
+        for document in documents {
+            engine.configuration.key.pack(document, into: &batchKeys)
+            batchKeyEnds.append(batchKeys.count)
+        }
+        let keys = batchKeys
+        touched &+= keys.withUnsafeBytes { keys in table.touch(keys: keys, ends: batchKeyEnds, found: &batchFound) }
+    }
+
     /// Adds a document that was validated elsewhere (for example on another thread, while this
     /// one combines): `annotations` must be what the combiner's validator returns for it.
     /// Drained documents are still validated by the combiner's validator.
     public mutating func add(_ document: Document, annotations: ReduceAnnotations, front: Bool = false) throws(CombineError) {
         precondition(annotations.entryCount == document.entryCount, "annotations of another document")
-        engine.statistics.documentsAdded += 1
         keyScratch.removeAll(keepingCapacity: true)
         engine.configuration.key.pack(document, into: &keyScratch)
         let scratch = keyScratch
-        try scratch.withBytes { key throws(CombineError) in try add(document, annotations, key: key, front: front) }
-        let memory = memoryBytes
-        if memory > peakMemoryBytes { peakMemoryBytes = memory }
-        if memory > engine.configuration.memoryBudgetBytes { try spill() }
+        try scratch.withBytes { key throws(CombineError) in try add(document, annotations, packedKey: key, front: front) }
     }
 
     private mutating func add(_ document: Document, _ annotations: ReduceAnnotations, key: UnsafeRawBufferPointer, front: Bool) throws(CombineError) {

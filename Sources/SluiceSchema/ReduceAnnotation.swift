@@ -54,7 +54,9 @@ public struct ReduceAnnotations: Sendable, Equatable {
 
     /// Slots filled by the validator over a table shared with the compiled schema (the
     /// validator's fast path: neither array is copied). A slot is 0 or 1 + a table index.
-    init(slots: [UInt16], sharedTable: [ReduceAnnotation]) {
+    /// Also for annotations handed between threads as their slots (`withSlots`), rebuilt over
+    /// a validator's table of the same schema (`SchemaValidator.annotationTable`).
+    package init(slots: [UInt16], sharedTable: [ReduceAnnotation]) {
         assert(sharedTable.count < Int(UInt16.max))
         assert(slots.allSatisfy { Int($0) <= sharedTable.count })
         self.slots = slots
@@ -103,6 +105,11 @@ public struct ReduceAnnotations: Sendable, Equatable {
     /// `tapeIndex` (0: none; else 1 + an index into `table`), which must be in the document.
     @inline(__always)
     package func slot(_ tapeIndex: Int) -> Int { Int(slots[tapeIndex]) }
+
+    /// Calls `body` with the slots, one per tape entry (0: none; else 1 + a table index).
+    package func withSlots<R>(_ body: (UnsafeBufferPointer<UInt16>) throws -> R) rethrows -> R {
+        try slots.withUnsafeBufferPointer(body)
+    }
 
     /// The annotations the slots point into (`slot(_:)` − 1 indexes it). The validator returns
     /// the same table for every document, so a reducer can work out once what each entry asks.

@@ -23,8 +23,9 @@ public struct SchemaValidator {
     /// Zeros to start the slots from (a copy rather than a fill).
     var zeroSlots: [UInt16] = []
     /// The schema's annotations (`program.annotations`), copied so that validators on other
-    /// threads do not count references on one shared array.
-    let annotationTable: [ReduceAnnotation]
+    /// threads do not count references on one shared array. Validators of one `Schema` have
+    /// equal tables, so slots from one are meaningful over another's.
+    package let annotationTable: [ReduceAnnotation]
     /// Whether annotations are being logged (not when only validity is asked).
     var annotating = true
     /// Bit sets of evaluated properties or items (`unevaluated*`), used as a stack.

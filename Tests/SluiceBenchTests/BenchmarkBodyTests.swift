@@ -75,6 +75,23 @@ import SluiceSchema
         #expect(result.extra["output_checksum"] == Self.smallChecksum)
     }
 
+    /// An invalid document is the combiner's error, whichever thread validates it (the owner
+    /// of its key, or the one that parsed it and hands it over).
+    @Test(arguments: [1, 2, 3])
+    func anInvalidDocumentStopsTheCombine(threads: Int) throws {
+        var text = String(decoding: WorkloadGenerator.jsonLines(.small), as: UTF8.self)
+        let line = #"{"id":"key-000007","seq":0,"ts":"2024-01-01T00:00:00.000Z","customer":{"cid":"c-0001","name":"A","tier":"gold","region":"eu"},"amount":1.0,"qty":5000,"tags":[],"note":""}"#
+        text += line + "\n"
+        let input = InputSource(bytes: Array(text.utf8))
+        let configuration = CombinerConfiguration(key: KeyExtractor(pointers: ["/id"]))
+        do {
+            _ = try PartitionedCombine.run(input: input, workers: threads, configuration: configuration)
+            Issue.record("an invalid document was combined (\(threads) threads)")
+        } catch {
+            #expect("\(error)".contains(#"document of key ["key-000007"] is invalid: /qty: 5000 is greater than the maximum 1000"#), "\(error)")
+        }
+    }
+
     /// `output_checksum` of the small workload's combined documents (pinned: the sum of their
     /// lines' hashes, shifted right by 12).
     static let smallChecksum = 1_434_018_872_690_052.0
