@@ -182,7 +182,8 @@ public struct Combiner: ~Copyable {
             // The key's first document, where later ones may flat-merge into it: kept as tape
             // bytes (the document itself is not held, so its storage is reused at once).
             var bytes: [UInt8] = []
-            bytes.reserveCapacity(16 + 16 * document.entryCount + document.stringByteCount)
+            let size = 16 + 16 * document.entryCount + document.stringByteCount
+            bytes.reserveCapacity(size + size / 8)
             document.appendTapeBytes(to: &bytes)
             table[index].lastTapeBytes = bytes
         } else {

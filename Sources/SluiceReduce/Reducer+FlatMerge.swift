@@ -253,7 +253,7 @@ extension Reducer {
         // Into `left`'s own buffer (grown to the exact size when it must grow), so that a
         // combiner's accumulated tapes hold no slack and stay where they are.
         left.removeAll(keepingCapacity: true)
-        if left.capacity < length { left.reserveCapacity(length) }
+        if left.capacity < length { left.reserveCapacity(length + length / 8) }
         output.withUnsafeBytes { left.append(contentsOf: UnsafeRawBufferPointer(rebasing: $0[0..<length])) }
         return true
     }
