@@ -413,9 +413,13 @@ struct PartitionWorker: ~Copyable {
         key.pack(document, into: &keyScratch)
         let partition = keyScratch.withUnsafeBytes { PartitionedCombine.partition($0, workers: workers) }
         if partition != index {
-            guard let annotations = try? validator.validate(document) else {
-                try combiner.add(document)  // throws the combiner's error for an invalid document
-                return
+            let annotations: ReduceAnnotations
+            do {
+                annotations = try validator.validate(document)
+            } catch {
+                // The combiner's own error for an invalid document.
+                let values = key.extract(document).map { "\($0)" }.joined(separator: ", ")
+                throw CombineError.invalidDocument(key: "[" + values + "]", reason: "\(error)")
             }
             validations += 1
             batches[partition]!.append(document, annotations: annotations)
