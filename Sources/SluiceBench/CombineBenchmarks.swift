@@ -1,6 +1,5 @@
 // Benchmarks of SluiceCombine: the standard workload combined by `id` (docs/benchmarks.md,
 // "Reductions").
-import Dispatch
 import Foundation
 import Synchronization
 public import SluiceWorkload
@@ -10,100 +9,53 @@ import SluiceDocument
 import SluiceSchema
 
 public enum CombineBenchmarks {
-    /// Input read (or generated) this many bytes at a time, so the input never sits in memory
-    /// whole and peak memory is the combiner's.
-    static let inputChunkBytes = 1 << 20
+    /// Threads by default: every core the process may use (at most `threadsMax`).
+    public static var threadsDefault: Int { max(1, min(ProcessInfo.processInfo.activeProcessorCount, threadsMax)) }
+    /// More threads than this is a mistake on the machines Sluice targets.
+    public static let threadsMax = 64
 
     /// `combine.workload` (and `combine.spill` with a 64 MiB budget): the workload's JSON lines
     /// parsed, validated against `WorkloadSchema` (root merge, sum amount and qty, maximize ts,
-    /// lastWriteWins note) and combined by `/id`; then drained in key order, each
-    /// document validated and serialized into a reused buffer. Beside DuckDB's
-    /// `GROUP BY id` over `read_ndjson` of the same file. Extra figures: `peak_rss_mib`
-    /// (VmHWM of the process), `combiner_peak_mib` (what the combiners counted), `keys`,
-    /// `spills`, `spilled_mib`, `merge_passes`, `threads`.
+    /// lastWriteWins note) and combined by `/id`; then drained in key order, each document
+    /// validated and serialized into a reused buffer. Beside DuckDB's `GROUP BY id` over
+    /// `read_ndjson` of the same file.
     ///
-    /// `threads: 2` splits the input at the line nearest its middle: a second thread combines
-    /// the later half while this one combines the earlier half (each within half the budget),
-    /// then the two drains are merged by key, the later half's document reduced into the
-    /// earlier's (reductions are associative, and every key's documents keep their order).
+    /// On `threads` threads the keys are partitioned (CombinePartitions.swift): each thread
+    /// parses and validates its share of the input chunks, hands each document to the thread
+    /// owning its key, combines the keys it owns in input order, and drains them (validated,
+    /// serialized) in their packed-key order. One thread does it all in input order.
+    ///
+    /// Extra figures: `peak_rss_mib` (VmHWM of the process), `combiner_peak_mib` (what the
+    /// combiners counted, summed), `keys`, `spills`, `spilled_mib`, `merge_passes`, `threads`,
+    /// `validations`, `output_bytes`, and `output_checksum`, a sum over the output lines of a
+    /// hash of each (so equal for every thread count when the combined documents are equal).
     public static func combine(_ spec: WorkloadSpec, file: String? = nil, figure: String = "combine.workload",
                                memoryBudgetBytes: Int = CombinerConfiguration.memoryBudgetBytesDefault,
                                mode: ReductionMode = .partial, threads: Int = 1) throws -> BenchmarkResult {
-        precondition(threads == 1 || threads == 2, "threads is 1 or 2")
+        precondition(threads >= 1 && threads <= threadsMax, "threads is in 1...\(threadsMax)")
         let input = try InputSource(spec, file: file)
+        let configuration = CombinerConfiguration(key: KeyExtractor(pointers: ["/id"]), mode: mode,
+                                                  memoryBudgetBytes: memoryBudgetBytes / threads)
         let stopwatch = Stopwatch()
-        let halves = threads == 2 ? try input.split() : [input.whole]
-        let budget = memoryBudgetBytes / halves.count
-        let key = KeyExtractor(pointers: ["/id"])
-        var later: DrainStream? = nil
-        if halves.count == 2 {
-            let queue = BatchQueue(depth: batchQueueDepth)
-            let range = halves[1]
-            // The later half combines partially: its documents reduce into the earlier half's.
-            let configuration = CombinerConfiguration(key: key, mode: .partial, memoryBudgetBytes: budget)
-            Thread { drainHalf(input, range, configuration, into: queue) }.start()
-            later = DrainStream(queue: queue)
-        }
-        var combiner = Combiner(configuration: CombinerConfiguration(key: key, mode: mode, memoryBudgetBytes: budget),
-                                validator: try WorkloadSchema.validator())
-        var parser = JSONParser()
-        var splitter = JSONLinesSplitter()
-        try input.forEachChunk(halves[0]) { chunk in try addLines(chunk, &splitter, &parser, &combiner) }
-        try splitter.finish { line, _ in try combiner.add(try parser.parse(line)) }
-        var documents = combiner.statistics.documentsAdded
-        var drainer = try combiner.drain()
-        var output: [UInt8] = []
-        output.reserveCapacity(inputChunkBytes + 65536)
-        var outputBytes = 0
-        var keys = 0
-        func emit(_ document: Document) {
-            JSONSerializer.append(document, to: &output)
-            output.append(0x0A)
-            keys += 1
-            if output.count >= inputChunkBytes {
-                outputBytes += output.count
-                output.removeAll(keepingCapacity: true)
-            }
-        }
-        var merger = try HalfMerger(mode: mode)
-        var earlier = try drainer.next()
-        var next = try later?.next()
-        while earlier != nil || next != nil {
-            let order: Int
-            switch (earlier, next) {
-            case (let a?, let b?): order = a.packedKey.lexicographicallyPrecedes(b.packedKey) ? -1 : (a.packedKey == b.packedKey ? 0 : 1)
-            case (_?, nil): order = -1
-            default: order = 1
-            }
-            if order < 0 {
-                emit(earlier!.document)
-                earlier = try drainer.next()
-            } else if order > 0 {
-                emit(next!.document)
-                next = try later!.next()
-            } else {
-                for document in try merger.reduce(earlier!.document, next!.document) { emit(document) }
-                earlier = try drainer.next()
-                next = try later!.next()
-            }
-        }
-        outputBytes += output.count
+        let results = try PartitionedCombine.run(input: input, workers: threads, configuration: configuration)
         let seconds = stopwatch.elapsedSeconds
-        var statistics = drainer.statistics
-        var combinerPeak = drainer.peakMemoryBytes
-        if let later {
-            let other = later.final!
-            documents += other.statistics.documentsAdded
-            statistics.spills += other.statistics.spills
-            statistics.mergePasses += other.statistics.mergePasses
-            statistics.spilledBytes += other.statistics.spilledBytes
-            statistics.validations += other.statistics.validations + merger.validations
-            combinerPeak += other.peakMemoryBytes
+        var statistics = CombinerStatistics()
+        var combinerPeak = 0
+        var keys = 0
+        var outputBytes = 0
+        var checksum: UInt64 = 0
+        for result in results {
+            statistics.add(result.statistics)
+            combinerPeak += result.peakMemoryBytes
+            keys += result.keys
+            outputBytes += result.outputBytes
+            checksum &+= result.outputChecksum
         }
         let mebibyte = Double(1 << 20)
-        return BenchmarkResult(figure: figure, documents: documents, bytes: input.byteCount, seconds: seconds, extra: [
+        return BenchmarkResult(figure: figure, documents: statistics.documentsAdded, bytes: input.byteCount, seconds: seconds, extra: [
             "keys": Double(keys),
             "output_bytes": Double(outputBytes),
+            "output_checksum": Double(checksum >> 12),  // 52 bits: exact in a Double
             "peak_rss_mib": (Double(peakResidentBytes() ?? 0) / mebibyte * 10).rounded() / 10,
             "combiner_peak_mib": (Double(combinerPeak) / mebibyte * 10).rounded() / 10,
             "budget_mib": Double(memoryBudgetBytes) / mebibyte,
@@ -113,40 +65,6 @@ public enum CombineBenchmarks {
             "validations": Double(statistics.validations),
             "threads": Double(threads),
         ])
-    }
-
-    /// Drained documents per batch handed from the second thread, and batches in flight.
-    static let batchDocuments = 1024
-    static let batchQueueDepth = 4
-
-    /// The second thread: combines its half of the input, then drains it into `queue`.
-    static func drainHalf(_ input: InputSource, _ range: Range<Int>, _ configuration: CombinerConfiguration, into queue: BatchQueue) {
-        do {
-            var combiner = Combiner(configuration: configuration, validator: try WorkloadSchema.validator())
-            var parser = JSONParser()
-            var splitter = JSONLinesSplitter()
-            try input.forEachChunk(range) { chunk in try addLines(chunk, &splitter, &parser, &combiner) }
-            try splitter.finish { line, _ in try combiner.add(try parser.parse(line)) }
-            var drainer = try combiner.drain()
-            var batch = DrainedBatch()
-            while let drained = try drainer.next() {
-                batch.documents.append(drained)
-                if batch.documents.count == batchDocuments {
-                    queue.push(batch)
-                    batch = DrainedBatch()
-                }
-            }
-            batch.final = HalfStatistics(statistics: drainer.statistics, peakMemoryBytes: drainer.peakMemoryBytes)
-            queue.push(batch)
-        } catch {
-            queue.push(DrainedBatch(error: "\(error)"))
-        }
-    }
-
-    /// Parses the complete lines of `chunk` and adds them to `combiner`.
-    static func addLines(_ chunk: UnsafeRawBufferPointer, _ splitter: inout JSONLinesSplitter, _ parser: inout JSONParser,
-                         _ combiner: inout Combiner) throws {
-        try splitter.feed(chunk) { line, _ in try combiner.add(try parser.parse(line)) }
     }
 
     /// The process's peak resident set (VmHWM in /proc/self/status), in bytes.
@@ -160,74 +78,30 @@ public enum CombineBenchmarks {
     }
 }
 
+extension CombinerStatistics {
+    /// Adds another combiner's counts.
+    mutating func add(_ other: CombinerStatistics) {
+        documentsAdded += other.documentsAdded
+        validations += other.validations
+        reductions += other.reductions
+        heldBack += other.heldBack
+        spills += other.spills
+        mergePasses += other.mergePasses
+        spilledBytes += other.spilledBytes
+        spilledDocuments += other.spilledDocuments
+        documentsDrained += other.documentsDrained
+    }
+}
+
 /// A benchmark that could not run.
 struct BenchmarkFailure: Error, CustomStringConvertible {
     let message: String
     var description: String { message }
 }
 
-/// Counts of the second thread's combiner.
-struct HalfStatistics: Sendable {
-    var statistics: CombinerStatistics
-    var peakMemoryBytes: Int
-}
-
-/// Drained documents handed between threads; the last batch carries the statistics.
-struct DrainedBatch: Sendable {
-    var documents: [DrainedDocument] = []
-    var final: HalfStatistics? = nil
-    var error: String? = nil
-}
-
-/// The second thread's drained documents, one at a time.
-struct DrainStream {
-    let queue: BatchQueue
-    var batch = DrainedBatch()
-    var position = 0
-    var final: HalfStatistics? = nil
-
-    init(queue: BatchQueue) { self.queue = queue }
-
-    mutating func next() throws -> DrainedDocument? {
-        while position == batch.documents.count {
-            if final != nil { return nil }
-            batch = queue.pop()
-            position = 0
-            if let error = batch.error { throw BenchmarkFailure(message: error) }
-            if let statistics = batch.final { final = statistics }
-        }
-        position += 1
-        return batch.documents[position - 1]
-    }
-}
-
-/// Reduces the later half's document of a key into the earlier half's: validated (for its
-/// annotations) and reduced, the result validated again.
-struct HalfMerger {
-    let mode: ReductionMode
-    var validator: SchemaValidator
-    var reducer = Reducer()
-    var validations = 0
-
-    init(mode: ReductionMode) throws {
-        self.mode = mode
-        self.validator = try WorkloadSchema.validator()
-    }
-
-    mutating func reduce(_ earlier: Document, _ later: Document) throws -> [Document] {
-        let annotations = try validator.validate(later)
-        validations += 2
-        do {
-            let reduced = try reducer.reduce(earlier, later, annotations: annotations, mode: mode).document
-            _ = try validator.validate(reduced)
-            return [reduced]
-        } catch let error as ReduceError where error.reason == .notAssociative {
-            return [earlier, later]
-        }
-    }
-}
-
-/// The workload's bytes: a file read in chunks, or generated into memory.
+/// The workload's bytes: a file read at offsets, or generated into memory. Cut into chunks of
+/// whole lines: chunk `c` holds the lines that start in `[c × chunkBytes, (c + 1) × chunkBytes)`,
+/// so any thread can read any chunk without reading those before it.
 struct InputSource: Sendable {
     let file: String?
     let generated: [UInt8]
@@ -246,71 +120,95 @@ struct InputSource: Sendable {
         }
     }
 
-    var whole: Range<Int> { 0..<byteCount }
-
-    /// Two ranges split after the newline nearest the middle.
-    func split() throws -> [Range<Int>] {
-        var middle = byteCount / 2
-        try forEachChunk(middle..<byteCount) { chunk in
-            if let newline = chunk.firstIndex(of: 0x0A) {
-                middle += newline + 1
-                throw StopReading()
-            }
-            middle += chunk.count
-        }
-        return [0..<middle, middle..<byteCount]
+    /// Bytes in memory (tests).
+    init(bytes: [UInt8]) {
+        file = nil
+        generated = bytes
+        byteCount = bytes.count
     }
 
-    struct StopReading: Error {}
+    /// Number of chunks of `chunkBytes`.
+    func chunkCount(_ chunkBytes: Int) -> Int { (byteCount + chunkBytes - 1) / chunkBytes }
 
-    /// Calls `body` with the bytes of `range`, a chunk at a time.
-    func forEachChunk(_ range: Range<Int>, _ body: (UnsafeRawBufferPointer) throws -> Void) throws {
-        do {
-            if let file {
-                guard let handle = FileHandle(forReadingAtPath: file) else { throw BenchmarkFailure(message: "cannot open \(file)") }
-                defer { try? handle.close() }
-                try handle.seek(toOffset: UInt64(range.lowerBound))
-                var remaining = range.count
-                while remaining > 0, let chunk = try handle.read(upToCount: Swift.min(CombineBenchmarks.inputChunkBytes, remaining)), !chunk.isEmpty {
-                    remaining -= chunk.count
-                    try chunk.withUnsafeBytes { try body($0) }
-                }
-            } else {
-                var start = range.lowerBound
-                while start < range.upperBound {
-                    let end = Swift.min(start + CombineBenchmarks.inputChunkBytes, range.upperBound)
-                    try generated[start..<end].withUnsafeBytes { try body($0) }
-                    start = end
-                }
+    /// Bytes read past a chunk's end at a time, looking for the end of its last line.
+    static let overrunBytes = 64 << 10
+
+    /// Calls `body` with the whole lines of chunk `chunk` (see the type's comment), read into
+    /// `buffer` (reused; it only grows, its bytes past the chunk are scratch) by `reader`.
+    func withChunk<R>(_ chunk: Int, chunkBytes: Int, reader: InputReader, buffer: inout [UInt8],
+                      _ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {
+        let start = chunk * chunkBytes
+        let end = min(start + chunkBytes, byteCount)
+        // From the byte before the chunk (to see whether a line starts at `start`) to its end,
+        // then on to the newline ending the last line that starts inside it.
+        let readStart = max(start - 1, 0)
+        var length = try reader.read(self, from: readStart, count: end - readStart, into: &buffer, at: 0)
+        var position = end
+        while position < byteCount && buffer[length - 1] != 0x0A {
+            let count = min(Self.overrunBytes, byteCount - position)
+            let before = length
+            length = try reader.read(self, from: position, count: count, into: &buffer, at: length)
+            position += count
+            if let newline = buffer[before..<length].firstIndex(of: 0x0A) {
+                length = newline + 1
+                break
             }
-        } catch is StopReading {
-            return
         }
+        var first = 0
+        if start > 0 {
+            // The first line starting at or after `start`: after the first newline at or after
+            // `start - 1` (none: no line starts in this chunk).
+            guard let newline = buffer[..<(end - readStart)].firstIndex(of: 0x0A) else {
+                return try body(UnsafeRawBufferPointer(start: nil, count: 0))
+            }
+            first = newline + 1
+        }
+        return try buffer.withUnsafeBytes { bytes in try body(UnsafeRawBufferPointer(rebasing: bytes[first..<length])) }
     }
 }
 
-/// A bounded queue of batches between one producing and one consuming thread: `push` blocks
-/// while `depth` batches wait, `pop` while none does. Sendable: the list is behind a mutex,
-/// the counts are semaphores.
-final class BatchQueue: Sendable {
-    private let batches = Mutex<[DrainedBatch]>([])
-    private let free: DispatchSemaphore
-    private let ready = DispatchSemaphore(value: 0)
+/// Reads a file at offsets (pread), or slices the generated input. One per thread (it owns a
+/// file descriptor, closed when it goes).
+final class InputReader {
+    let descriptor: Int32
 
-    init(depth: Int) {
-        free = DispatchSemaphore(value: depth)
+    init(_ input: InputSource) throws {
+        if let file = input.file {
+            descriptor = open(file, O_RDONLY)
+            guard descriptor >= 0 else { throw BenchmarkFailure(message: "cannot open \(file): errno \(errno)") }
+        } else {
+            descriptor = -1
+        }
     }
 
-    func push(_ batch: DrainedBatch) {
-        free.wait()
-        batches.withLock { $0.append(batch) }
-        ready.signal()
-    }
+    deinit { if descriptor >= 0 { close(descriptor) } }
 
-    func pop() -> DrainedBatch {
-        ready.wait()
-        let batch = batches.withLock { $0.removeFirst() }
-        free.signal()
-        return batch
+    /// Copies bytes `[offset, offset + count)` of the input into `buffer` at `position`
+    /// (growing it if it is shorter); returns `position + count`.
+    func read(_ input: InputSource, from offset: Int, count: Int, into buffer: inout [UInt8], at position: Int) throws -> Int {
+        if buffer.count < position + count { buffer.append(contentsOf: repeatElement(0, count: position + count - buffer.count)) }
+        guard count > 0 else { return position }
+        if descriptor < 0 {
+            buffer.withUnsafeMutableBytes { bytes in
+                input.generated.withUnsafeBytes { source in
+                    // Safety: both ranges were checked against the buffers' sizes above.
+                    (bytes.baseAddress! + position).copyMemory(from: source.baseAddress! + offset, byteCount: count)
+                }
+            }
+            return position + count
+        }
+        var done = 0
+        try buffer.withUnsafeMutableBytes { bytes in
+            // Safety: reads land in `[position, position + count)`, inside the buffer.
+            while done < count {
+                let result = pread(descriptor, bytes.baseAddress! + position + done, count - done, off_t(offset + done))
+                if result < 0 && errno == EINTR { continue }
+                guard result > 0 else {
+                    throw BenchmarkFailure(message: "reading \(input.file ?? "") at \(offset + done): \(result < 0 ? "errno \(errno)" : "end of file")")
+                }
+                done += result
+            }
+        }
+        return position + count
     }
 }

@@ -45,6 +45,11 @@ public enum WorkloadSchema {
 
     /// A fresh validator of the compiled workload schema (one per thread).
     public static func validator() throws -> SchemaValidator {
-        try Schema(JSONValue(parsing: json)).validator()
+        try schema().validator()
+    }
+
+    /// The compiled workload schema (validators of one `Schema` have equal annotation tables).
+    public static func schema() throws -> Schema {
+        try Schema(JSONValue(parsing: json))
     }
 }

@@ -29,6 +29,12 @@ public struct Combiner: ~Copyable {
     var keyScratch: [UInt8] = []
     var file: SpillFile? = nil
     var runs: [SpillRun] = []
+    /// Packed keys of a batch (`add(contentsOf:)`), back to back, and where each ends.
+    private var batchKeys: [UInt8] = []
+    private var batchKeyEnds: [Int] = []
+    private var batchFound: [Int32] = []
+    /// Where `KeyTable.touch` results go, so that its reads are not optimized away.
+    private var touched: UInt64 = 0
     /// The most `memoryBytes` (plus spill buffers while spilling) ever was.
     public private(set) var peakMemoryBytes = 0
 
@@ -49,14 +55,84 @@ public struct Combiner: ~Copyable {
     /// Validates `document` and reduces it into what is held for its key. A `front` document
     /// is the left-most of its key (a stored value that the others reduce into).
     public mutating func add(_ document: Document, front: Bool = false) throws(CombineError) {
-        engine.statistics.documentsAdded += 1
         keyScratch.removeAll(keepingCapacity: true)
         engine.configuration.key.pack(document, into: &keyScratch)
         let scratch = keyScratch
         try scratch.withBytes { key throws(CombineError) in try add(document, key: key, front: front) }
+    }
+
+    /// Validates and adds `document`, whose packed key is `key`; spills past the budget.
+    private mutating func add(_ document: Document, key: UnsafeRawBufferPointer, front: Bool) throws(CombineError) {
+        engine.statistics.documentsAdded += 1
+        let annotations = try engine.validate(document, key: key)
+        try add(document, annotations, key: key, front: front)
+        try noteMemory()
+    }
+
+    /// Adds a document validated elsewhere, whose packed key is `packedKey`; spills past the
+    /// budget.
+    private mutating func add(_ document: Document, _ annotations: ReduceAnnotations, packedKey: UnsafeRawBufferPointer,
+                              front: Bool) throws(CombineError) {
+        engine.statistics.documentsAdded += 1
+        try add(document, annotations, key: packedKey, front: front)
+        try noteMemory()
+    }
+
+    /// Records the peak and spills past the budget.
+    private mutating func noteMemory() throws(CombineError) {
         let memory = memoryBytes
         if memory > peakMemoryBytes { peakMemoryBytes = memory }
         if memory > engine.configuration.memoryBudgetBytes { try spill() }
+    }
+
+    /// Adds `documents` in order, as `add(_:front:)` one by one would (on an error, those before
+    /// the failing one are added, the rest are not). Faster over a large table: the keys'
+    /// entries and accumulated tapes are first looked up for the whole batch, so the
+    /// processor fetches them from memory together rather than one after another.
+    public mutating func add(contentsOf documents: [Document], front: Bool = false) throws(CombineError) {
+        try add(contentsOf: documents[...], front: front)
+    }
+
+    /// `add(contentsOf:front:)` over a slice.
+    public mutating func add(contentsOf documents: ArraySlice<Document>, front: Bool = false) throws(CombineError) {
+        packBatchKeys(documents)
+        let keys = batchKeys
+        try keys.withBytes { keys throws(CombineError) in
+            var start = 0
+            for (document, end) in zip(documents, batchKeyEnds) {
+                try add(document, key: UnsafeRawBufferPointer(rebasing: keys[start..<end]), front: front)
+                start = end
+            }
+        }
+    }
+
+    /// `add(_:annotations:front:)` for a batch of documents validated elsewhere, in order,
+    /// looked up together first as in `add(contentsOf:front:)`.
+    public mutating func add(contentsOf documents: ArraySlice<Document>, annotations: ArraySlice<ReduceAnnotations>,
+                             front: Bool = false) throws(CombineError) {
+        precondition(documents.count == annotations.count, "one annotations per document")
+        packBatchKeys(documents)
+        let keys = batchKeys
+        try keys.withBytes { keys throws(CombineError) in
+            var start = 0
+            for ((document, documentAnnotations), end) in zip(zip(documents, annotations), batchKeyEnds) {
+                precondition(documentAnnotations.entryCount == document.entryCount, "annotations of another document")
+                try add(document, documentAnnotations, packedKey: UnsafeRawBufferPointer(rebasing: keys[start..<end]), front: front)
+                start = end
+            }
+        }
+    }
+
+    /// Packs the keys of a batch into `batchKeys` and has the table fetch their entries.
+    private mutating func packBatchKeys(_ documents: ArraySlice<Document>) {
+        batchKeys.removeAll(keepingCapacity: true)
+        batchKeyEnds.removeAll(keepingCapacity: true)
+        for document in documents {
+            engine.configuration.key.pack(document, into: &batchKeys)
+            batchKeyEnds.append(batchKeys.count)
+        }
+        let keys = batchKeys
+        touched &+= keys.withUnsafeBytes { keys in table.touch(keys: keys, ends: batchKeyEnds, found: &batchFound) }
     }
 
     /// Adds a document that was validated elsewhere (for example on another thread, while this
@@ -64,19 +140,10 @@ public struct Combiner: ~Copyable {
     /// Drained documents are still validated by the combiner's validator.
     public mutating func add(_ document: Document, annotations: ReduceAnnotations, front: Bool = false) throws(CombineError) {
         precondition(annotations.entryCount == document.entryCount, "annotations of another document")
-        engine.statistics.documentsAdded += 1
         keyScratch.removeAll(keepingCapacity: true)
         engine.configuration.key.pack(document, into: &keyScratch)
         let scratch = keyScratch
-        try scratch.withBytes { key throws(CombineError) in try add(document, annotations, key: key, front: front) }
-        let memory = memoryBytes
-        if memory > peakMemoryBytes { peakMemoryBytes = memory }
-        if memory > engine.configuration.memoryBudgetBytes { try spill() }
-    }
-
-    private mutating func add(_ document: Document, key: UnsafeRawBufferPointer, front: Bool) throws(CombineError) {
-        let annotations = try engine.validate(document, key: key)
-        try add(document, annotations, key: key, front: front)
+        try scratch.withBytes { key throws(CombineError) in try add(document, annotations, packedKey: key, front: front) }
     }
 
     private mutating func add(_ document: Document, _ annotations: ReduceAnnotations, key: UnsafeRawBufferPointer, front: Bool) throws(CombineError) {
@@ -95,20 +162,30 @@ public struct Combiner: ~Copyable {
             if engine.reducer.reduce(intoTapeBytes: &table[index].lastTapeBytes, document, annotations: annotations) {
                 engine.statistics.reductions += 1
             } else {
-                let left = try table[index].lastDocument()!
+                let left = table[index].lastDocument()!
                 table[index].lastTapeBytes = []
                 try reduceGenerally(left, document, annotations, index: index, key: key)
             }
         } else if let left = table[index].last {
             var bytes: [UInt8] = []
-            left.appendTapeBytes(to: &bytes)
-            if engine.reducer.reduce(intoTapeBytes: &bytes, document, annotations: annotations) {
+            if engine.reducer.mayFlatMerge(annotations) {
+                left.appendTapeBytes(to: &bytes)
+            }
+            if !bytes.isEmpty && engine.reducer.reduce(intoTapeBytes: &bytes, document, annotations: annotations) {
                 table[index].last = nil
                 table[index].lastTapeBytes = bytes
                 engine.statistics.reductions += 1
             } else {
                 try reduceGenerally(left, document, annotations, index: index, key: key)
             }
+        } else if table[index].heldBack.isEmpty && engine.reducer.mayFlatMerge(annotations) {
+            // The key's first document, where later ones may flat-merge into it: kept as tape
+            // bytes (the document itself is not held, so its storage is reused at once).
+            var bytes: [UInt8] = []
+            let size = 16 + 16 * document.entryCount + document.stringByteCount
+            bytes.reserveCapacity(size + size / 8)
+            document.appendTapeBytes(to: &bytes)
+            table[index].lastTapeBytes = bytes
         } else {
             table[index].last = document
         }

@@ -18,6 +18,8 @@ public struct CombinerDrainer: ~Copyable {
     var readers: [SpillRunReader] = []
     var records: [GroupRecord] = []
     var pending: [DrainedDocument] = []
+    /// Decodes accumulated tape bytes into recycled storages.
+    var decoder = JSONParser(depthMax: JSONParser.depthMaxLimit)
     var pendingPosition = 0
     /// The most `memoryBytes` ever was, while accumulating and while draining.
     public private(set) var peakMemoryBytes: Int
@@ -72,6 +74,24 @@ public struct CombinerDrainer: ~Copyable {
 
     /// Gathers and finishes the records of the smallest key left; false when none is left.
     private mutating func drainNextKey() throws(CombineError) -> Bool {
+        if readers.isEmpty, engine.configuration.mode == .partial, orderPosition < order.count {
+            // Nothing spilled, partial mode: a key whose one document is in memory is that
+            // document, validated (what `finish` does, without gathering records).
+            let entry = order[orderPosition]
+            if table[entry].front == nil, table[entry].heldBack.isEmpty,
+               let document = table[entry].lastDocument(decoder: &decoder) {
+                let key = table.withKey(entry) { Array($0) }
+                documentBytes -= table[entry].heldBytes
+                table[entry].last = nil
+                table[entry].lastTapeBytes = []
+                orderPosition += 1
+                notePeak()
+                try key.withBytes { key throws(CombineError) in _ = try engine.validate(document, key: key) }
+                engine.statistics.documentsDrained += 1
+                pending.append(DrainedDocument(packedKey: key, document: document, isDeleted: false))
+                return true
+            }
+        }
         var smallest: Int? = nil
         for index in readers.indices where readers[index].document != nil {
             if let current = smallest {
@@ -109,7 +129,7 @@ public struct CombinerDrainer: ~Copyable {
         if takesTable, let entry = tableIndex {
             if let front = table[entry].front { records.append(GroupRecord(document: front, flags: .front)) }
             for document in table[entry].heldBack { records.append(GroupRecord(document: document, flags: .heldBack)) }
-            if let last = try table[entry].lastDocument() { records.append(GroupRecord(document: last, flags: [])) }
+            if let last = table[entry].lastDocument() { records.append(GroupRecord(document: last, flags: [])) }
             documentBytes -= table[entry].heldBytes
             table[entry].front = nil
             table[entry].heldBack = []

@@ -27,17 +27,20 @@ struct CombinerEntry {
     /// Whether the entry holds a document besides its front and held-back ones.
     var hasLast: Bool { last != nil || !lastTapeBytes.isEmpty }
 
-    /// The last document, decoding (and so checking) accumulated tape bytes.
-    func lastDocument(file: String = "combiner memory") throws(CombineError) -> Document? {
+    /// The last document, decoding accumulated tape bytes. They were written in this process by
+    /// the flat merge from parts of checked documents, so they are decoded unchecked (debug
+    /// builds check every invariant); tape bytes read back from a spill file are checked.
+    func lastDocument() -> Document? {
         if let last { return last }
         guard !lastTapeBytes.isEmpty else { return nil }
-        let decoded = lastTapeBytes.withUnsafeBytes { bytes in
-            Result { () throws(TapeDecodingError) -> Document in try Document(tapeBytes: bytes, depthMax: JSONParser.depthMaxLimit) }
-        }
-        switch decoded {
-        case .success(let document): return document
-        case .failure(let error): throw CombineError.spill(path: file, offset: error.offset, message: "accumulated tape bytes: \(error.message)")
-        }
+        return lastTapeBytes.withUnsafeBytes { Document(uncheckedTapeBytes: $0) }
+    }
+
+    /// `lastDocument()`, decoded into one of `decoder`'s recycled storages.
+    func lastDocument(decoder: inout JSONParser) -> Document? {
+        if let last { return last }
+        guard !lastTapeBytes.isEmpty else { return nil }
+        return lastTapeBytes.withUnsafeBytes { decoder.document(uncheckedTapeBytes: $0) }
     }
 
     /// Bytes of the documents this entry holds (and its held-back array).
@@ -140,6 +143,67 @@ struct KeyTable {
         slots[slot] = Int32(index)
         if entries.count * 2 > slots.count { grow() }
         return (index, true)
+    }
+
+    /// Reads, for a batch of keys (`keys`, back to back, ending at `ends`), what
+    /// `findOrInsert` and their reductions will read: slots, locations, entries and every
+    /// cache line of each accumulated tape. In stages over the whole batch, each a short loop
+    /// whose reads do not depend on one another, so the processor has the whole batch's
+    /// reads of a stage in flight at once rather than one key's chain of cache misses after
+    /// another's. Inserts nothing. `found` is scratch. The result means nothing; it only
+    /// keeps the reads from being optimized away.
+    func touch(keys: UnsafeRawBufferPointer, ends: [Int], found: inout [Int32]) -> UInt64 {
+        var sum: UInt64 = 0
+        found.removeAll(keepingCapacity: true)
+        // Each key's first slot.
+        var start = 0
+        for end in ends {
+            let hash = Self.hash(UnsafeRawBufferPointer(rebasing: keys[start..<end]))
+            found.append(slots[Int(truncatingIfNeeded: hash) & slotMask])
+            start = end
+        }
+        // The lookup proper: slots are cached now, locations are fetched together.
+        start = 0
+        for (position, end) in ends.enumerated() {
+            if found[position] >= 0 { found[position] = Int32(find(UnsafeRawBufferPointer(rebasing: keys[start..<end])) ?? -1) }
+            start = end
+        }
+        // The entries, and the first cache line of each accumulated tape (its array's header).
+        for position in found.indices where found[position] >= 0 {
+            let count = entries[Int(found[position])].lastTapeBytes.count
+            sum &+= UInt64(count)
+            if count == 0 { found[position] = -1 }
+        }
+        // The tapes' other cache lines.
+        for index in found where index >= 0 {
+            sum &+= entries[Int(index)].lastTapeBytes.withUnsafeBytes { bytes -> UInt64 in
+                var sum: UInt64 = 0
+                var offset = 64
+                while offset < bytes.count {
+                    sum &+= UInt64(bytes[offset])
+                    offset += 64
+                }
+                return sum
+            }
+        }
+        return sum
+    }
+
+    /// The entry index of `key`, or nil.
+    func find(_ key: UnsafeRawBufferPointer) -> Int? {
+        let hash = Self.hash(key)
+        let prefix = KeyLocation.prefix(key)
+        var slot = Int(truncatingIfNeeded: hash) & slotMask
+        while true {
+            let index = Int(slots[slot])
+            if index < 0 { return nil }
+            let location = locations[index]
+            if location.hash == hash && Int(location.length) == key.count && location.prefix0 == prefix.0 && location.prefix1 == prefix.1
+                && (key.count <= KeyLocation.inlineBytes || keyEquals(location, key)) {
+                return index
+            }
+            slot = (slot + 1) & slotMask
+        }
     }
 
     private func keyEquals(_ location: KeyLocation, _ key: UnsafeRawBufferPointer) -> Bool {

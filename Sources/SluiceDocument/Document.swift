@@ -64,10 +64,11 @@ public struct Document: @unchecked Sendable {
     /// The number of bytes in the string area (all strings and names, unescaped).
     public var stringByteCount: Int { storage.stringByteCount }
 
-    /// Bytes of memory this document holds (its one allocation, estimated: header, entries
-    /// and string area), for memory budgets such as a combiner's spill threshold.
+    /// Bytes of memory this document holds (its one allocation: an estimated 64 bytes of
+    /// header and allocator overhead, plus its capacity for entries and strings, which may be
+    /// a little more than they take), for memory budgets such as a combiner's spill threshold.
     public var memoryBytes: Int {
-        64 + MemoryLayout<TapeEntry>.stride * storage.entryCount + (storage.stringByteCount + 15) / 16 * 16
+        64 + MemoryLayout<TapeEntry>.stride * storage.entryCapacity
     }
 
     // Forwarding to `root`.

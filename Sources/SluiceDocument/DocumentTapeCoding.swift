@@ -28,7 +28,9 @@ extension Document {
         let entryCount = storage.entryCount
         let stringCount = storage.stringByteCount
         precondition(entryCount <= Int(UInt32.max) && stringCount <= Int(UInt32.max), "document too large for tape bytes")
-        output.reserveCapacity(output.count + Self.tapeHeaderBytes + 16 * entryCount + stringCount)
+        let needed = output.count + Self.tapeHeaderBytes + 16 * entryCount + stringCount
+        // Grown geometrically, so appending many documents to one buffer stays linear.
+        if output.capacity < needed { output.reserveCapacity(max(needed, 2 * output.capacity)) }
         output.append(contentsOf: Self.tapeMagic)
         appendLittleEndian(UInt32(entryCount), to: &output)
         appendLittleEndian(UInt32(stringCount), to: &output)
@@ -77,6 +79,83 @@ extension Document {
             Result { () throws(TapeDecodingError) -> Document in try Document(tapeBytes: buffer, depthMax: depthMax) }
         }
         self = try result.get()
+    }
+
+    /// Makes a document from tape bytes that this process wrote: `appendTapeBytes`, or code
+    /// that writes the same layout from parts of checked documents and keeps every invariant
+    /// (the flat merge, SluiceReduce). Nothing is checked but the header and the size (debug
+    /// builds also check every invariant, as `Document(tapeBytes:)` does): a buffer from disk,
+    /// the network or anything else must go through `Document(tapeBytes:)`, since a tape that
+    /// breaks an invariant makes reading it unsafe. One allocation and one copy.
+    public init(uncheckedTapeBytes bytes: UnsafeRawBufferPointer) {
+        let header = Self.checkedTapeHeader(bytes)
+        let entryBytes = UnsafeRawBufferPointer(rebasing: bytes[Self.tapeHeaderBytes..<(Self.tapeHeaderBytes + 16 * header.entryCount)])
+        let strings = UnsafeRawBufferPointer(rebasing: bytes[(Self.tapeHeaderBytes + 16 * header.entryCount)...])
+        let storage = TapeStorage.make(tapeEntryBytes: entryBytes, entryCount: header.entryCount, strings: strings)
+        Self.assertValid(storage)
+        self.init(storage: storage)
+    }
+
+    /// The sizes in the header of tape bytes, checked against the magic and the bytes' size
+    /// (a precondition: unchecked decoding is for bytes this process wrote).
+    static func checkedTapeHeader(_ bytes: UnsafeRawBufferPointer) -> TapeHeader {
+        precondition(bytes.count >= Self.tapeHeaderBytes && bytes[0..<4].elementsEqual(Self.tapeMagic), "not tape bytes")
+        let entryCount = Int(readLittleEndian(bytes, 4, as: UInt32.self))
+        let stringCount = Int(readLittleEndian(bytes, 8, as: UInt32.self))
+        precondition(entryCount >= 1 && bytes.count == Self.tapeHeaderBytes + 16 * entryCount + stringCount,
+                     "tape bytes whose size does not match their header")
+        return TapeHeader(entryCount: entryCount, stringByteCount: stringCount)
+    }
+
+    /// Debug builds: `storage` keeps every invariant of a tape.
+    static func assertValid(_ storage: TapeStorage) {
+        assert(storage.withTape { entries, strings in
+            Result { () throws(TapeDecodingError) in
+                try validateTape(UnsafeBufferPointer(start: entries, count: storage.entryCount),
+                                 UnsafeRawBufferPointer(start: strings, count: storage.stringByteCount), depthMax: JSONParser.depthMaxLimit)
+            }.mapError { error in
+                assertionFailure("unchecked tape bytes break an invariant: \(error)")
+                return error
+            }.isSuccess
+        })
+    }
+
+    /// Calls `body` with the tape in the layout of tape bytes after their header (see the file
+    /// comment): `entries`, 16 bytes per entry (head, then payload, UInt64 little-endian), and
+    /// `strings`, the string area. On a little-endian machine this is the document's own memory
+    /// (no copy); elsewhere a little-endian copy. The buffers are valid only inside `body`.
+    /// Lets hot paths (validation, reduction) read a tape without a `Node` per value.
+    @inlinable
+    public func withUnsafeTapeBytes<R, E: Error>(
+        _ body: (_ entries: UnsafeRawBufferPointer, _ strings: UnsafeRawBufferPointer) throws(E) -> R
+    ) throws(E) -> R {
+        #if _endian(little)
+        let entryCount = storage.entryCount
+        let stringCount = storage.stringByteCount
+        return try storage.withUnsafeMutablePointerToElements { (elements) throws(E) -> R in
+            // Safety: entries are two UInt64 each, already little-endian in memory, and the
+            // string area follows them; the buffers do not escape `body`; the tape is immutable.
+            try body(UnsafeRawBufferPointer(start: elements, count: 16 * entryCount),
+                     UnsafeRawBufferPointer(start: elements + entryCount, count: stringCount))
+        }
+        #else
+        return try withTapeBytesCopy(body)
+        #endif
+    }
+
+    /// `withUnsafeTapeBytes` on a big-endian machine: through a little-endian copy.
+    @usableFromInline
+    func withTapeBytesCopy<R, E: Error>(_ body: (UnsafeRawBufferPointer, UnsafeRawBufferPointer) throws(E) -> R) throws(E) -> R {
+        var bytes: [UInt8] = []
+        appendTapeBytes(to: &bytes)
+        let entryCount = storage.entryCount
+        let outcome = bytes.withUnsafeBytes { raw in
+            Result { () throws(E) -> R in
+                try body(UnsafeRawBufferPointer(rebasing: raw[Self.tapeHeaderBytes..<(Self.tapeHeaderBytes + 16 * entryCount)]),
+                         UnsafeRawBufferPointer(rebasing: raw[(Self.tapeHeaderBytes + 16 * entryCount)...]))
+            }
+        }
+        return try outcome.get()
     }
 }
 

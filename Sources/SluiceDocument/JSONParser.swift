@@ -62,6 +62,13 @@ public struct JSONParser {
         return try result.get()
     }
 
+    /// A document from tape bytes this process wrote, as `Document(uncheckedTapeBytes:)` makes
+    /// it (nothing is checked but the header), in the storage of an earlier document of this
+    /// parser's that nobody holds any more when there is one (no allocation).
+    public mutating func document(uncheckedTapeBytes bytes: UnsafeRawBufferPointer) -> Document {
+        uniqueScratch().makeDocument(uncheckedTapeBytes: bytes)
+    }
+
     /// Checks that `bytes` is one valid JSON value without keeping a document (the tape is
     /// built in the scratch and dropped).
     public mutating func validate(_ bytes: UnsafeRawBufferPointer) throws(JSONParseError) {

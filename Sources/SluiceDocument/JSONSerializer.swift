@@ -24,10 +24,12 @@ public enum JSONSerializer {
     /// Appends `node` (and everything below it) as JSON.
     public static func append(_ node: Node, to output: inout [UInt8]) {
         node.storage.withTape { entries, strings in
-            // Safety: walks [node.index, node.index + span) of a valid tape, and writes into a
-            // temporary buffer of `bound` bytes, an upper bound of the output: per string
-            // 6 bytes per byte (`\u00xx`) plus quotes and a separator, per other entry 26
-            // (the longest number, 24, plus a separator; brackets are two entries' worth).
+            // Safety: walks [node.index, node.index + span) of a valid tape, and writes into
+            // `bound` bytes appended to `output`, an upper bound of the output: per string 6
+            // bytes per byte (`\u00xx`) plus quotes and a separator, per other entry 26 (the
+            // longest number, 24, plus a separator; brackets are two entries' worth); the bytes
+            // not written are removed again. (Writing in place costs a clear of the bound where
+            // a temporary buffer of that size cost an allocation.)
             let start = node.index
             let end = start + entries[start].span
             var bound = 0
@@ -35,21 +37,32 @@ public enum JSONSerializer {
                 let entry = entries[index]
                 bound += entry.tag == .string ? 6 * entry.count + 3 : 26
             }
-            withUnsafeTemporaryAllocation(of: UInt8.self, capacity: bound) { buffer in
-                let count = write(entries, strings, start, end, to: buffer.baseAddress!)
-                assert(count <= bound)
-                output.append(contentsOf: UnsafeBufferPointer(start: buffer.baseAddress, count: count))
+            let before = output.count
+            if output.capacity < before + bound { output.reserveCapacity(max(before + bound, 2 * output.capacity)) }
+            output.append(contentsOf: repeatElement(0, count: bound))
+            let count = output.withUnsafeMutableBufferPointer { buffer in
+                write(entries, strings, start, end, to: buffer.baseAddress! + before)
             }
+            assert(count <= bound)
+            output.removeLast(bound - count)
         }
     }
 
     /// Writes the values in [start, end) of a tape at `out`; returns the bytes written.
     private static func write(_ entries: UnsafePointer<TapeEntry>, _ strings: UnsafeRawPointer, _ start: Int, _ end: Int,
                               to out: UnsafeMutablePointer<UInt8>) -> Int {
+        // Open containers: remaining children, and whether it is an object (low bit); at most
+        // one per entry.
+        withUnsafeTemporaryAllocation(of: Int.self, capacity: end - start) { stack in
+            write(entries, strings, start, end, to: out, stack: stack.baseAddress!)
+        }
+    }
+
+    private static func write(_ entries: UnsafePointer<TapeEntry>, _ strings: UnsafeRawPointer, _ start: Int, _ end: Int,
+                              to out: UnsafeMutablePointer<UInt8>, stack: UnsafeMutablePointer<Int>) -> Int {
         var index = start
         var position = 0
-        // Open containers: remaining children, and whether it is an object (low bit).
-        var stack: [Int] = []
+        var depth = 0
 
         @inline(__always)
         func writeString(_ entry: TapeEntry) {
@@ -76,7 +89,8 @@ public enum JSONSerializer {
                     out[position] = isObject ? UInt8(ascii: "}") : UInt8(ascii: "]")
                     position += 1
                 } else {
-                    stack.append(entry.count << 1 | (isObject ? 1 : 0))
+                    stack[depth] = entry.count << 1 | (isObject ? 1 : 0)
+                    depth += 1
                     if isObject {
                         writeString(entries[index])
                         out[position] = UInt8(ascii: ":")
@@ -87,15 +101,16 @@ public enum JSONSerializer {
                 }
             }
             // After a value: close finished containers, then a separator.
-            while let top = stack.last {
+            while depth > 0 {
+                let top = stack[depth - 1]
                 let isObject = top & 1 == 1
                 if top >> 1 == 1 {
                     out[position] = isObject ? UInt8(ascii: "}") : UInt8(ascii: "]")
                     position += 1
-                    stack.removeLast()
+                    depth -= 1
                     continue
                 }
-                stack[stack.count - 1] = top - 2
+                stack[depth - 1] = top - 2
                 out[position] = UInt8(ascii: ",")
                 position += 1
                 if isObject {
@@ -106,7 +121,7 @@ public enum JSONSerializer {
                 }
                 break
             }
-            if stack.isEmpty {
+            if depth == 0 {
                 assert(index == end)
                 return position
             }

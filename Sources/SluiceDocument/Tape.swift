@@ -66,11 +66,25 @@ struct TapeEntry: Equatable, Sendable {
     static let `true` = TapeEntry(tag: .true, count: 0, payload: 0)
 }
 
-/// The sizes of a tape.
+/// The sizes of a tape, and of its allocation (16 bytes: tapes are limited to UInt32 sizes, as
+/// tape bytes are).
 @usableFromInline
 struct TapeHeader {
-    @usableFromInline var entryCount: Int
-    @usableFromInline var stringByteCount: Int
+    @usableFromInline var storedEntryCount: UInt32
+    @usableFromInline var storedStringByteCount: UInt32
+    /// The allocation's capacity in entries (`ManagedBuffer.capacity`, asked once when it is
+    /// made: asking again reads the allocator's bookkeeping, a cache miss on a cold tape).
+    @usableFromInline var storedCapacity: UInt32 = 0
+    var reserved: UInt32 = 0
+
+    init(entryCount: Int, stringByteCount: Int) {
+        precondition(entryCount <= Int(UInt32.max) && stringByteCount <= Int(UInt32.max), "a tape larger than 4 GiB")
+        storedEntryCount = UInt32(entryCount)
+        storedStringByteCount = UInt32(stringByteCount)
+    }
+
+    @inlinable var entryCount: Int { Int(storedEntryCount) }
+    @inlinable var stringByteCount: Int { Int(storedStringByteCount) }
 }
 
 /// One immutable tape in one allocation: the header, `entryCount` entries, then the string
@@ -80,39 +94,74 @@ struct TapeHeader {
 /// (unchecked) Sendable.
 @usableFromInline
 final class TapeStorage: ManagedBuffer<TapeHeader, TapeEntry> {
-    /// Makes a tape from entries and string bytes, copying both.
-    static func make(entries: UnsafeBufferPointer<TapeEntry>, strings: UnsafeRawBufferPointer) -> TapeStorage {
+    /// Elements (entries) a tape of this size takes: its entries, then its strings rounded up
+    /// to whole entries.
+    static func capacityNeeded(entryCount: Int, stringByteCount: Int) -> Int {
         let stride = MemoryLayout<TapeEntry>.stride
-        let stringEntries = (strings.count + stride - 1) / stride
-        let buffer = TapeStorage.create(minimumCapacity: entries.count + stringEntries) { _ in
+        return entryCount + (stringByteCount + stride - 1) / stride
+    }
+
+    /// Makes a tape from entries and string bytes, copying both.
+    static func make(entries: UnsafeBufferPointer<TapeEntry>, strings: UnsafeRawBufferPointer, slackPercent: Int = 0) -> TapeStorage {
+        let needed = capacityNeeded(entryCount: entries.count, stringByteCount: strings.count)
+        let buffer = TapeStorage.create(minimumCapacity: needed + needed * slackPercent / 100) { _ in
             TapeHeader(entryCount: entries.count, stringByteCount: strings.count)
         }
         let storage = unsafeDowncast(buffer, to: TapeStorage.self)
-        storage.withUnsafeMutablePointerToElements { elements in
-            // Safety: capacity is at least entries.count + stringEntries entries, so both
-            // copies stay inside the allocation; the sources do not overlap it.
+        storage.header.storedCapacity = UInt32(clamping: buffer.capacity)
+        storage.copy(entries: entries, strings: strings)
+        return storage
+    }
+
+    /// Replaces the tape of a storage nobody else holds (so no `Document` sees it change) with
+    /// a copy of `entries` and `strings`, which must fit its capacity.
+    func overwrite(entries: UnsafeBufferPointer<TapeEntry>, strings: UnsafeRawBufferPointer) {
+        precondition(entryCapacity >= Self.capacityNeeded(entryCount: entries.count, stringByteCount: strings.count))
+        header.storedEntryCount = UInt32(entries.count)
+        header.storedStringByteCount = UInt32(strings.count)
+        copy(entries: entries, strings: strings)
+    }
+
+    /// `overwrite` from tape bytes' entries (little-endian words) and string area.
+    func overwrite(tapeEntryBytes: UnsafeRawBufferPointer, entryCount: Int, strings: UnsafeRawBufferPointer) {
+        precondition(tapeEntryBytes.count == entryCount * MemoryLayout<TapeEntry>.stride)
+        precondition(entryCapacity >= Self.capacityNeeded(entryCount: entryCount, stringByteCount: strings.count))
+        header.storedEntryCount = UInt32(entryCount)
+        header.storedStringByteCount = UInt32(strings.count)
+        copy(tapeEntryBytes: tapeEntryBytes, entryCount: entryCount, strings: strings)
+    }
+
+    private func copy(entries: UnsafeBufferPointer<TapeEntry>, strings: UnsafeRawBufferPointer) {
+        withUnsafeMutablePointerToElements { elements in
+            // Safety: capacity is at least entries.count plus the strings in whole entries, so
+            // both copies stay inside the allocation; the sources do not overlap it.
             if let base = entries.baseAddress {
-                elements.initialize(from: base, count: entries.count)
+                elements.update(from: base, count: entries.count)
             }
             if let base = strings.baseAddress, strings.count > 0 {
                 UnsafeMutableRawPointer(elements + entries.count).copyMemory(from: base, byteCount: strings.count)
             }
         }
-        return storage
     }
 
     /// Makes a tape from tape bytes (DocumentTapeCoding.swift): entries as little-endian
     /// words, then the string area; one copy. The caller validates the result before use.
-    static func make(tapeEntryBytes: UnsafeRawBufferPointer, entryCount: Int, strings: UnsafeRawBufferPointer) -> TapeStorage {
+    static func make(tapeEntryBytes: UnsafeRawBufferPointer, entryCount: Int, strings: UnsafeRawBufferPointer,
+                     slackPercent: Int = 0) -> TapeStorage {
         precondition(tapeEntryBytes.count == entryCount * MemoryLayout<TapeEntry>.stride)
-        let stride = MemoryLayout<TapeEntry>.stride
-        let stringEntries = (strings.count + stride - 1) / stride
-        let buffer = TapeStorage.create(minimumCapacity: entryCount + stringEntries) { _ in
+        let needed = capacityNeeded(entryCount: entryCount, stringByteCount: strings.count)
+        let buffer = TapeStorage.create(minimumCapacity: needed + needed * slackPercent / 100) { _ in
             TapeHeader(entryCount: entryCount, stringByteCount: strings.count)
         }
         let storage = unsafeDowncast(buffer, to: TapeStorage.self)
-        storage.withUnsafeMutablePointerToElements { elements in
-            // Safety: capacity is at least entryCount + stringEntries entries.
+        storage.header.storedCapacity = UInt32(clamping: buffer.capacity)
+        storage.copy(tapeEntryBytes: tapeEntryBytes, entryCount: entryCount, strings: strings)
+        return storage
+    }
+
+    private func copy(tapeEntryBytes: UnsafeRawBufferPointer, entryCount: Int, strings: UnsafeRawBufferPointer) {
+        withUnsafeMutablePointerToElements { elements in
+            // Safety: capacity is at least entryCount entries plus the strings in whole entries.
             #if _endian(little)
             if entryCount > 0 {
                 UnsafeMutableRawPointer(elements).copyMemory(from: tapeEntryBytes.baseAddress!, byteCount: tapeEntryBytes.count)
@@ -128,8 +177,10 @@ final class TapeStorage: ManagedBuffer<TapeHeader, TapeEntry> {
                 UnsafeMutableRawPointer(elements + entryCount).copyMemory(from: base, byteCount: strings.count)
             }
         }
-        return storage
     }
+
+    /// The allocation's capacity in entries (the header's record of it).
+    var entryCapacity: Int { Int(header.storedCapacity) }
 
     @inlinable
     var entryCount: Int { header.entryCount }

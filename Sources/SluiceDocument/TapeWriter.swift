@@ -343,10 +343,48 @@ func compareBytes(_ a: UnsafeRawPointer, _ aCount: Int, _ b: UnsafeRawPointer, _
 @usableFromInline
 final class TapeScratch {
     var writer = TapeWriter()
+    /// The storages of the last documents made (a ring), each kept to be reused for a later
+    /// one once nobody else holds it (parsing documents, using them and dropping them, alone
+    /// or in small batches, then costs no allocation).
+    /// (Not checked for exclusive access at run time: only this class's methods touch it,
+    /// and the class has one owner at a time.)
+    @exclusivity(unchecked) var recycled: [TapeStorage?] = Array(repeating: nil, count: TapeScratch.recycledMax)
+    @exclusivity(unchecked) var recycledNext = 0
+    /// Storages kept for reuse: batches of documents held at once (a combiner's, a chunk's)
+    /// still reuse them. About 1 MiB for documents of 1 KiB.
+    static let recycledMax = 64
+    /// Room a new storage gets beyond its tape (25%), so that later documents up to that much
+    /// larger reuse it (documents of a collection vary in size; `memoryBytes` counts it).
+    static let recycledSlackPercent = 25
 
     deinit { writer.deallocate() }
 
-    /// The finished tape as an owned `Document`.
+    /// A document from tape bytes this process wrote (see `Document(uncheckedTapeBytes:)`), in
+    /// a recycled storage when one is free.
+    func makeDocument(uncheckedTapeBytes bytes: UnsafeRawBufferPointer) -> Document {
+        let header = Document.checkedTapeHeader(bytes)
+        let entryBytes = UnsafeRawBufferPointer(rebasing: bytes[Document.tapeHeaderBytes..<(Document.tapeHeaderBytes + 16 * header.entryCount)])
+        let strings = UnsafeRawBufferPointer(rebasing: bytes[(Document.tapeHeaderBytes + 16 * header.entryCount)...])
+        let needed = TapeStorage.capacityNeeded(entryCount: header.entryCount, stringByteCount: header.stringByteCount)
+        let slot = recycledNext
+        recycledNext = slot + 1 == Self.recycledMax ? 0 : slot + 1
+        let storage: TapeStorage
+        if isKnownUniquelyReferenced(&recycled[slot]), let reused = recycled[slot], reused.entryCapacity >= needed,
+           reused.entryCapacity <= 2 * needed + 16 {
+            reused.overwrite(tapeEntryBytes: entryBytes, entryCount: header.entryCount, strings: strings)
+            storage = reused
+        } else {
+            storage = TapeStorage.make(tapeEntryBytes: entryBytes, entryCount: header.entryCount, strings: strings,
+                                       slackPercent: Self.recycledSlackPercent)
+            recycled[slot] = storage
+        }
+        Document.assertValid(storage)
+        return Document(storage: storage)
+    }
+
+    /// The finished tape as an owned `Document`: in the oldest recycled storage when that is
+    /// no longer held anywhere else and fits (no larger than twice what is needed, so a kept
+    /// document never holds much slack), else in a new allocation (with some slack).
     func makeDocument() -> Document {
         assert(writer.depth == 0)
         let entries = UnsafeBufferPointer(start: writer.entries, count: writer.entryCount)
@@ -359,7 +397,18 @@ final class TapeScratch {
             assertionFailure("invalid tape: \(error)")
             return error
         }.isSuccess)
-        return Document(storage: TapeStorage.make(entries: entries, strings: strings))
+        let needed = TapeStorage.capacityNeeded(entryCount: entries.count, stringByteCount: strings.count)
+        // The oldest storage of the ring is the one most likely dropped by now.
+        let slot = recycledNext
+        recycledNext = slot + 1 == Self.recycledMax ? 0 : slot + 1
+        if isKnownUniquelyReferenced(&recycled[slot]), let storage = recycled[slot], storage.entryCapacity >= needed,
+           storage.entryCapacity <= 2 * needed + 16 {
+            storage.overwrite(entries: entries, strings: strings)
+            return Document(storage: storage)
+        }
+        let storage = TapeStorage.make(entries: entries, strings: strings, slackPercent: Self.recycledSlackPercent)
+        recycled[slot] = storage
+        return Document(storage: storage)
     }
 }
 

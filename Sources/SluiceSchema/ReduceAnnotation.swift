@@ -43,39 +43,35 @@ public struct ReduceAnnotation: Hashable, Sendable, CustomStringConvertible {
 public struct ReduceAnnotations: Sendable, Equatable {
     /// Per tape entry: 0 for none, else 1 + an index into `table`.
     private var slots: [UInt16]
-    private var table: [ReduceAnnotation]
+    private var storedTable: [ReduceAnnotation]
 
     /// No annotations, for a document of `entryCount` tape entries.
     public init(entryCount: Int) {
         precondition(entryCount >= 0)
         slots = [UInt16](repeating: 0, count: entryCount)
-        table = []
+        storedTable = []
     }
 
-    /// No annotations yet, over a table shared with the compiled schema (the validator's fast
-    /// path: setting a slot is then one store, and the table is never copied).
-    init(entryCount: Int, sharedTable: [ReduceAnnotation]) {
-        precondition(entryCount >= 0)
-        precondition(sharedTable.count < Int(UInt16.max), "too many distinct annotations in one schema")
-        slots = [UInt16](repeating: 0, count: entryCount)
-        table = sharedTable
-    }
-
-    /// Sets the annotation at `tapeIndex` to entry `tableIndex` of the shared table.
-    mutating func setSlot(tableIndex: Int, at tapeIndex: Int) {
-        assert(tableIndex >= 0 && tableIndex < table.count)
-        slots[tapeIndex] = UInt16(tableIndex + 1)
+    /// Slots filled by the validator over a table shared with the compiled schema (the
+    /// validator's fast path: neither array is copied). A slot is 0 or 1 + a table index.
+    /// Also for annotations handed between threads as their slots (`withSlots`), rebuilt over
+    /// a validator's table of the same schema (`SchemaValidator.annotationTable`).
+    package init(slots: [UInt16], sharedTable: [ReduceAnnotation]) {
+        assert(sharedTable.count < Int(UInt16.max))
+        assert(slots.allSatisfy { Int($0) <= sharedTable.count })
+        self.slots = slots
+        storedTable = sharedTable
     }
 
     /// Sets the annotation of the location whose tape index is `tapeIndex`.
     public mutating func set(_ annotation: ReduceAnnotation, at tapeIndex: Int) {
         precondition(slots.indices.contains(tapeIndex), "tape index \(tapeIndex) outside the document")
-        if let existing = table.firstIndex(of: annotation) {
+        if let existing = storedTable.firstIndex(of: annotation) {
             slots[tapeIndex] = UInt16(existing + 1)
         } else {
-            precondition(table.count < Int(UInt16.max), "too many distinct annotations in one document")
-            table.append(annotation)
-            slots[tapeIndex] = UInt16(table.count)
+            precondition(storedTable.count < Int(UInt16.max), "too many distinct annotations in one document")
+            storedTable.append(annotation)
+            slots[tapeIndex] = UInt16(storedTable.count)
         }
     }
 
@@ -93,7 +89,7 @@ public struct ReduceAnnotations: Sendable, Equatable {
     public var entryCount: Int { slots.count }
 
     /// True if no location is annotated.
-    public var isEmpty: Bool { table.isEmpty || !slots.contains { $0 != 0 } }
+    public var isEmpty: Bool { storedTable.isEmpty || !slots.contains { $0 != 0 } }
 
     /// Equal when every location has the same annotation (however the tables are laid out).
     public static func == (left: ReduceAnnotations, right: ReduceAnnotations) -> Bool {
@@ -105,6 +101,20 @@ public struct ReduceAnnotations: Sendable, Equatable {
     @usableFromInline
     func slotValue(_ tapeIndex: Int) -> UInt16 { slots[tapeIndex] }
 
+    /// For reductions' fast paths (SluiceReduce), without copying an annotation: the slot of
+    /// `tapeIndex` (0: none; else 1 + an index into `table`), which must be in the document.
+    @inline(__always)
+    package func slot(_ tapeIndex: Int) -> Int { Int(slots[tapeIndex]) }
+
+    /// Calls `body` with the slots, one per tape entry (0: none; else 1 + a table index).
+    package func withSlots<R>(_ body: (UnsafeBufferPointer<UInt16>) throws -> R) rethrows -> R {
+        try slots.withUnsafeBufferPointer(body)
+    }
+
+    /// The annotations the slots point into (`slot(_:)` − 1 indexes it). The validator returns
+    /// the same table for every document, so a reducer can work out once what each entry asks.
+    package var table: [ReduceAnnotation] { storedTable }
+
     @usableFromInline
-    func annotation(slot: UInt16) -> ReduceAnnotation? { slot == 0 ? nil : table[Int(slot) - 1] }
+    func annotation(slot: UInt16) -> ReduceAnnotation? { slot == 0 ? nil : storedTable[Int(slot) - 1] }
 }

@@ -58,6 +58,19 @@ extension SchemaCompiler {
                 }
             }
             nodes[Int(index)].keywordEnd = Int32(keywords.count)
+            var fastStart = nodes[Int(index)].keywordStart
+            var fastEnd = nodes[Int(index)].keywordEnd
+            if case .type(let mask)? = compiled.first?.0 {
+                nodes[Int(index)].typeMask = mask
+                nodes[Int(index)].hasTypeMask = true
+                fastStart += 1
+            }
+            if fastEnd > fastStart, case .reduce(let annotation) = keywords[Int(fastEnd) - 1] {
+                nodes[Int(index)].trailingReduce = Int32(annotation)
+                fastEnd -= 1
+            }
+            nodes[Int(index)].fastKeywordStart = fastStart
+            nodes[Int(index)].fastKeywordEnd = fastEnd
             if compiled.isEmpty { nodes[Int(index)].constant = .alwaysValid }
             if let defaultValue = object["default"] {
                 nodes[Int(index)].defaultValue = try addConstant(defaultValue, location: context.location("default"))

@@ -30,6 +30,16 @@ struct CompiledNode: Sendable {
     var location: Int32
     /// Index in `SchemaProgram.constants` of this schema's `default`, or -1.
     var defaultValue: Int32
+    /// The fast pass (validity and annotations, no error messages) checks a leading `type`
+    /// keyword here and logs a trailing `reduce` itself, evaluating only the keywords in
+    /// `fastKeywordStart..<fastKeywordEnd`: two fewer dispatches for most nodes. The
+    /// collecting pass evaluates every keyword as they are.
+    var fastKeywordStart: Int32 = 0
+    var fastKeywordEnd: Int32 = 0
+    /// The leading `type` (`hasTypeMask`), and the trailing `reduce`'s annotation (or -1).
+    var typeMask = TypeMask()
+    var hasTypeMask = false
+    var trailingReduce: Int32 = -1
 }
 
 /// JSON types as a bit set (`type` may list several).
@@ -203,6 +213,10 @@ final class SchemaProgram: @unchecked Sendable {
     let constants: [Document]
     let divisors: [Divisor]
     let regexes: [ECMARegex]
+    /// Where the steps of `regexes[i].simple` are in `simpleSteps` (plain values, so the
+    /// validator's ASCII fast path counts no references).
+    let simplePatternSteps: [SimplePatternSteps]
+    let simpleSteps: [SimplePattern.Step]
     let annotations: [ReduceAnnotation]
     let resources: [CompiledResource]
     let anchorNames: [String]
@@ -233,6 +247,19 @@ final class SchemaProgram: @unchecked Sendable {
         self.constants = constants
         self.divisors = divisors
         self.regexes = regexes
+        var patternSteps: [SimplePatternSteps] = []
+        var steps: [SimplePattern.Step] = []
+        for regex in regexes {
+            if let simple = regex.simple {
+                patternSteps.append(SimplePatternSteps(start: Int32(steps.count), count: Int32(simple.steps.count), isSimple: true,
+                                                       anchoredStart: simple.anchoredStart, anchoredEnd: simple.anchoredEnd))
+                steps.append(contentsOf: simple.steps)
+            } else {
+                patternSteps.append(SimplePatternSteps(start: 0, count: 0, isSimple: false, anchoredStart: false, anchoredEnd: false))
+            }
+        }
+        self.simplePatternSteps = patternSteps
+        self.simpleSteps = steps
         self.annotations = annotations
         self.resources = resources
         self.anchorNames = anchorNames
@@ -284,6 +311,15 @@ final class SchemaProgram: @unchecked Sendable {
     func name(_ entry: NameEntry) -> String {
         String(decoding: nameBytes[Int(entry.start)..<Int(entry.start + entry.count)], as: UTF8.self)
     }
+}
+
+/// A one-pass pattern's steps in `SchemaProgram.simpleSteps`.
+struct SimplePatternSteps: Sendable {
+    var start: Int32
+    var count: Int32
+    var isSimple: Bool
+    var anchoredStart: Bool
+    var anchoredEnd: Bool
 }
 
 /// A keyword's name and its place in the schema.

@@ -42,14 +42,35 @@ extension SchemaValidator {
             }
         }
         var valid = true
-        var keywordIndex = Int(node.keywordStart)
-        let end = Int(node.keywordEnd)
-        while keywordIndex < end {
-            if !evaluateKeyword(keywordIndex, tape, instance, tracker: keywordTracker) {
-                valid = false
-                if !collecting || errorsTruncated { break }
+        if collecting {
+            var keywordIndex = Int(node.keywordStart)
+            let end = Int(node.keywordEnd)
+            while keywordIndex < end {
+                if !evaluateKeyword(keywordIndex, tape, instance, tracker: keywordTracker) {
+                    valid = false
+                    if errorsTruncated { break }
+                }
+                keywordIndex += 1
             }
-            keywordIndex += 1
+        } else {
+            // The fast pass: the leading `type` and the trailing `reduce` without a dispatch
+            // each (CompiledNode); the same outcome and annotations, in the same order.
+            if node.hasTypeMask && !Self.matches(node.typeMask, tape, instance) {
+                valid = false
+            } else {
+                var keywordIndex = Int(node.fastKeywordStart)
+                let end = Int(node.fastKeywordEnd)
+                while keywordIndex < end {
+                    if !evaluateKeyword(keywordIndex, tape, instance, tracker: keywordTracker) {
+                        valid = false
+                        break
+                    }
+                    keywordIndex += 1
+                }
+                if valid && node.trailingReduce >= 0 && annotating {
+                    annotationLog.append(UInt64(instance) << 16 | UInt64(node.trailingReduce))
+                }
+            }
         }
         if ownTracker >= 0 {
             if valid { merge(ownTracker, into: tracker, count: count) }
@@ -148,18 +169,23 @@ extension SchemaValidator {
     }
 
     mutating func keywordType(_ keywordIndex: Int, _ tape: TapeView, _ instance: Int, mask: TypeMask, tracker: Int) -> Bool {
-        let valid: Bool
-        switch tape.tag(instance) {
-        case TapeTag.null: valid = mask.contains(.null)
-        case TapeTag.false, TapeTag.true: valid = mask.contains(.boolean)
-        case TapeTag.int, TapeTag.uint, TapeTag.double:
-            valid = mask.contains(.number) || (mask.contains(.integer) && tape.isInteger(instance))
-        case TapeTag.string: valid = mask.contains(.string)
-        case TapeTag.array: valid = mask.contains(.array)
-        default: valid = mask.contains(.object)
-        }
+        let valid = Self.matches(mask, tape, instance)
         if !valid && collecting { record(keywordIndex, instance, Messages.type(mask, describe(instance))) }
         return valid
+    }
+
+    /// Whether the value at `instance` has one of the types in `mask`.
+    @inline(__always)
+    static func matches(_ mask: TypeMask, _ tape: TapeView, _ instance: Int) -> Bool {
+        switch tape.tag(instance) {
+        case TapeTag.null: mask.contains(.null)
+        case TapeTag.false, TapeTag.true: mask.contains(.boolean)
+        case TapeTag.int, TapeTag.uint, TapeTag.double:
+            mask.contains(.number) || (mask.contains(.integer) && tape.isInteger(instance))
+        case TapeTag.string: mask.contains(.string)
+        case TapeTag.array: mask.contains(.array)
+        default: mask.contains(.object)
+        }
     }
 
     mutating func keywordConstant(_ keywordIndex: Int, _ tape: TapeView, _ instance: Int, constant: Int32, tracker: Int) -> Bool {
@@ -379,6 +405,15 @@ extension SchemaValidator {
 
     /// Searches `bytes` (a string's UTF-8) with pattern `regex`.
     mutating func searchPattern(_ regex: Int, _ bytes: UnsafeRawBufferPointer) -> ECMARegex.Outcome {
+        // One-pass patterns over ASCII input: from the program's plain tables.
+        let fast = program.simplePatternSteps[regex]
+        if fast.isSimple {
+            let found = program.simpleSteps.withUnsafeBufferPointer { steps in
+                SimplePattern.searchASCII(UnsafeBufferPointer(rebasing: steps[Int(fast.start)..<Int(fast.start + fast.count)]),
+                                          anchoredStart: fast.anchoredStart, anchoredEnd: fast.anchoredEnd, bytes)
+            }
+            if let found { return found ? .match : .noMatch }
+        }
         let compiled = program.regexes[regex]
         if let simple = compiled.simple { return simple.search(bytes) ? .match : .noMatch }
         var scratch = RegexScratch()

@@ -17,6 +17,15 @@ public struct SchemaValidator {
     // Scratch, reused across documents.
     /// Annotations of the current evaluation: `tapeIndex << 16 | annotation`.
     var annotationLog: [UInt64] = []
+    /// The slots of the last `ReduceAnnotations` returned (shared with it; reused once it is
+    /// dropped).
+    var annotationSlots: [UInt16] = []
+    /// Zeros to start the slots from (a copy rather than a fill).
+    var zeroSlots: [UInt16] = []
+    /// The schema's annotations (`program.annotations`), copied so that validators on other
+    /// threads do not count references on one shared array. Validators of one `Schema` have
+    /// equal tables, so slots from one are meaningful over another's.
+    package let annotationTable: [ReduceAnnotation]
     /// Whether annotations are being logged (not when only validity is asked).
     var annotating = true
     /// Bit sets of evaluated properties or items (`unevaluated*`), used as a stack.
@@ -29,8 +38,6 @@ public struct SchemaValidator {
     var uniqueItemsScratch: [Int] = []
     var depth = 0
 
-    /// The current document's tape bytes (copied once per document; TapeView reads them).
-    var tapeBytes: [UInt8] = []
     /// The document being validated, while collecting errors (to describe values).
     var collectingDocument: Document?
 
@@ -48,6 +55,8 @@ public struct SchemaValidator {
     public init(_ schema: Schema) {
         program = schema.program
         errorLimit = schema.errorLimit
+        annotationTable = schema.program.annotations.map { $0 }
+        precondition(annotationTable.count < Int(UInt16.max), "too many distinct annotations in one schema")
     }
 
     /// Validates `document`; returns the `reduce` annotation in force at each location, or
@@ -55,11 +64,18 @@ public struct SchemaValidator {
     public mutating func validate(_ document: Document) throws(ValidationFailure) -> ReduceAnnotations {
         reset(annotating: true)
         if evaluateDocument(document) {
-            var annotations = ReduceAnnotations(entryCount: document.entryCount, sharedTable: program.annotations)
-            for entry in annotationLog {
-                annotations.setSlot(tableIndex: Int(entry & 0xFFFF), at: Int(entry >> 16))
+            // The slots of the previous result are reused when its holder has dropped it (the
+            // usual case: annotations live as long as one reduction), so a valid document
+            // usually costs no allocation; a result still held keeps its own slots.
+            annotationSlots.removeAll(keepingCapacity: true)
+            if zeroSlots.count < document.entryCount {
+                zeroSlots.append(contentsOf: repeatElement(0, count: document.entryCount - zeroSlots.count))
             }
-            return annotations
+            annotationSlots.append(contentsOf: zeroSlots[0..<document.entryCount])
+            for entry in annotationLog {
+                annotationSlots[Int(entry >> 16)] = UInt16(entry & 0xFFFF) + 1
+            }
+            return ReduceAnnotations(slots: annotationSlots, sharedTable: annotationTable)
         }
         throw failure(document)
     }
@@ -70,14 +86,12 @@ public struct SchemaValidator {
         return evaluateDocument(document)
     }
 
-    /// Evaluates the root schema against `document` through a view of its tape.
+    /// Evaluates the root schema against `document` through a view of its tape (the
+    /// document's own memory: no copy).
     private mutating func evaluateDocument(_ document: Document) -> Bool {
-        tapeBytes.removeAll(keepingCapacity: true)
-        document.appendTapeBytes(to: &tapeBytes)
-        var bytes: [UInt8] = []
-        swap(&bytes, &tapeBytes)  // keep the buffer out of `self` while viewing it
-        defer { swap(&bytes, &tapeBytes) }
-        return TapeView.with(bytes) { tape in evaluate(program.root, tape, 0, tracker: -1) }
+        document.withUnsafeTapeBytes { entries, strings in
+            evaluate(program.root, TapeView(entries: entries, strings: strings), 0, tracker: -1)
+        }
     }
 
     /// The errors of `document` (empty if it is valid).

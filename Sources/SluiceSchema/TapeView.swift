@@ -1,8 +1,8 @@
 // TapeView: the validator's read-only view of a document, over its tape bytes
 // (docs/document.md, "Tape bytes": 16-byte entries in pre-order, head then payload, then the
-// string area). Reading entries straight from bytes costs one copy of the tape per document
-// and then no reference counting at all, where walking `Node`s retains and releases the
-// document's storage at every step (most of the time validation took, measured by perf).
+// string area), read in place through `Document.withUnsafeTapeBytes`. Reading entries straight
+// from bytes costs no reference counting at all, where walking `Node`s retains and releases
+// the document's storage at every step (most of the time validation took, measured by perf).
 // Locations are tape indices, the same numbers `Node.tapeIndex` gives and
 // `ReduceAnnotations` is keyed by.
 import SluiceDocument
@@ -20,7 +20,7 @@ enum TapeTag {
     static let object: UInt8 = 8
 }
 
-/// A tape in memory, valid only inside the scope that made it (`TapeView.with`).
+/// A tape in memory, valid only inside the scope that made it (`Document.withUnsafeTapeBytes`).
 struct TapeView {
     let entries: UnsafeRawPointer
     let strings: UnsafeRawPointer
@@ -29,17 +29,20 @@ struct TapeView {
     /// Size of the tape bytes header (magic, counts, reserved).
     static let headerBytes = 16
 
-    /// Calls `body` with a view of `bytes`, which hold a document's tape bytes as
-    /// `Document.appendTapeBytes` wrote them (so they are valid: no checks here).
-    static func with<R>(_ bytes: [UInt8], _ body: (TapeView) throws -> R) rethrows -> R {
-        try bytes.withUnsafeBytes { raw in
-            // Safety: the header gives the entry count the writer used; the view does not
-            // escape `body`, and the array is not mutated while it runs.
-            let base = raw.baseAddress!
-            let entryCount = Int(UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: 4, as: UInt32.self)))
-            let entries = base + headerBytes
-            return try body(TapeView(entries: entries, strings: entries + 16 * entryCount, entryCount: entryCount))
-        }
+    init(entries: UnsafeRawPointer, strings: UnsafeRawPointer, entryCount: Int) {
+        self.entries = entries
+        self.strings = strings
+        self.entryCount = entryCount
+    }
+
+    /// A view of a document's tape as `Document.withUnsafeTapeBytes` gives it (a valid tape:
+    /// no checks here). Valid only inside that call.
+    init(entries: UnsafeRawBufferPointer, strings: UnsafeRawBufferPointer) {
+        // Safety: a document has at least one entry, so `entries` has a base address; the
+        // string area's is its own, or (when empty, never read) the entries'.
+        self.entries = entries.baseAddress!
+        self.strings = strings.baseAddress ?? entries.baseAddress!
+        self.entryCount = entries.count / 16
     }
 
     @inline(__always)

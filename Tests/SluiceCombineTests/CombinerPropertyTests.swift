@@ -79,6 +79,24 @@ import SluiceWorkload
                 #expect(a.0 == e.0 && a.1 == e.1 && a.2 == e.2, "seed \(seed), \(mode), \(budget): \(a.1) vs \(e.1)")
             }
             if budget.bytes == 0 { #expect(drainer.statistics.spills == order.count) }
+
+            // The same documents in batches of random sizes (`add(contentsOf:)`) give the same.
+            var batched = Combiner(configuration: configuration, validator: workloadPlan)
+            var position = 0
+            while position < order.count {
+                let front = order[position].1
+                var end = position
+                let size = 1 + random.below(40)
+                while end < order.count && end - position < size && order[end].1 == front { end += 1 }
+                try batched.add(contentsOf: order[position..<end].map(\.0), front: front)
+                position = end
+            }
+            var batchedDrainer = try batched.drain()
+            let batchedDrained = try drainAll(&batchedDrainer).map { ($0.packedKey, canonical($0.document), $0.isDeleted) }
+            #expect(batchedDrained.count == actual.count, "seed \(seed), \(mode), \(budget), batched")
+            for (a, e) in zip(batchedDrained, actual) {
+                #expect(a.0 == e.0 && a.1 == e.1 && a.2 == e.2, "seed \(seed), \(mode), \(budget), batched: \(a.1) vs \(e.1)")
+            }
         }
     }
 }

@@ -97,6 +97,25 @@ struct RejectingValidator: DocumentValidator {
         #expect(drainer.statistics.reductions == 1)
     }
 
+    /// A batch stops at its first invalid document: those before it are added, those after
+    /// it are not, as if they had been added one by one.
+    @Test func aBatchStopsAtItsFirstInvalidDocument() throws {
+        let plan = ReduceAnnotationPlan(.merge, properties: ["n": ReduceAnnotationPlan(.sum)])
+        var combiner = Combiner(configuration: CombinerConfiguration(key: key), validator: RejectingValidator(plan: plan))
+        let batch = [#"{"key":"a","n":1}"#, #"{"key":"b","n":2}"#, #"{"key":"c","bad":1}"#, #"{"key":"a","n":5}"#].map(document)
+        do {
+            try combiner.add(contentsOf: batch)
+            Issue.record("an invalid document was added")
+        } catch {
+            #expect("\(error)" == #"document of key ["c"] is invalid: /bad is not allowed"#)
+        }
+        #expect(combiner.statistics.documentsAdded == 3)
+        try combiner.add(contentsOf: [document(#"{"key":"a","n":2}"#)])
+        var drainer = try combiner.drain()
+        let drained = try drainAll(&drainer)
+        #expect(drained.map { canonical($0.document) } == [#"{"key":"a","n":3}"#, #"{"key":"b","n":2}"#])
+    }
+
     @Test func aDrainedDocumentThatIsInvalidIsAnError() throws {
         // The validator rejects a combination it accepted the parts of.
         let validator = ClosureValidator { document in

@@ -56,4 +56,27 @@ import Testing
         #expect(throws: TapeDecodingError.self) { try Document(tapeBytes: Array(bytes.dropLast())) }
         #expect(throws: TapeDecodingError.self) { try Document(tapeBytes: [UInt8]()) }
     }
+
+    /// `withUnsafeTapeBytes` shows exactly the tape bytes after their header, and
+    /// `Document(uncheckedTapeBytes:)` reads back what `appendTapeBytes` wrote, byte for byte.
+    @Test(arguments: [UInt64(43), 44])
+    func unsafeTapeViewAndUncheckedDecodingAgreeWithTapeBytes(seed: UInt64) throws {
+        var random = RandomJSON(seed: seed)
+        for _ in 0..<300 {
+            let document = try Document(random.value())
+            let bytes = document.tapeBytes
+            let viewed: [UInt8] = document.withUnsafeTapeBytes { entries, strings in Array(entries) + Array(strings) }
+            #expect(viewed == Array(bytes.dropFirst(16)), "seed \(seed): \(document)")
+            let back = bytes.withUnsafeBytes { Document(uncheckedTapeBytes: $0) }
+            #expect(back.tapeBytes == bytes)
+            #expect(back == document)
+        }
+    }
+
+    @Test func uncheckedDecodingOfTheVector() throws {
+        let document = try Document(parsing: #"{"b":[true],"a":-1}"#)
+        let back = document.tapeBytes.withUnsafeBytes { Document(uncheckedTapeBytes: $0) }
+        #expect(back.description == #"{"a":-1,"b":[true]}"#)
+        #expect(back.entryCount == 6 && back.stringByteCount == 2)
+    }
 }

@@ -2,6 +2,44 @@ import Testing
 @testable import SluiceDocument
 
 @Suite struct JSONParserTests {
+    /// A parser reuses the storage of the last document it made once nobody holds it; a
+    /// document still held never changes, whatever is parsed next (seeded: documents of every
+    /// size, some kept, some dropped at once).
+    @Test(arguments: [UInt64(0x5EED_0001), 0x5EED_0002])
+    func documentsStillHeldNeverChange(seed: UInt64) throws {
+        var random = RandomJSON(seed: seed)
+        var parser = JSONParser()
+        var kept: [(Document, [UInt8])] = []
+        for round in 0..<400 {
+            let text = random.value().jsonBytes
+            let document = try parser.parse(text)
+            let expected = try Document(parsing: text)
+            #expect(document.tapeBytes == expected.tapeBytes, "seed \(seed) round \(round)")
+            #expect(document.memoryBytes >= 16 * (document.entryCount + (document.stringByteCount + 15) / 16))
+            if random.random.below(3) == 0 { kept.append((document, expected.tapeBytes)) }
+        }
+        for (document, bytes) in kept { #expect(document.tapeBytes == bytes, "seed \(seed)") }
+    }
+
+    /// `document(uncheckedTapeBytes:)` shares the parser's recycled storages: what it makes
+    /// equals the document the bytes came from, and documents held stay unchanged.
+    @Test(arguments: [UInt64(0x5EED_0003)])
+    func documentsFromTapeBytesShareRecycledStorages(seed: UInt64) throws {
+        var random = RandomJSON(seed: seed)
+        var parser = JSONParser()
+        var kept: [(Document, [UInt8])] = []
+        for round in 0..<400 {
+            let source = try Document(random.value())
+            let bytes = source.tapeBytes
+            let document = random.random.below(2) == 0
+                ? bytes.withUnsafeBytes { parser.document(uncheckedTapeBytes: $0) }
+                : try parser.parse(source.jsonBytes)
+            #expect(document.tapeBytes == bytes || document == source, "seed \(seed) round \(round)")
+            if random.random.below(3) == 0 { kept.append((document, document.tapeBytes)) }
+        }
+        for (document, bytes) in kept { #expect(document.tapeBytes == bytes, "seed \(seed)") }
+    }
+
     @Test func scalarsAndContainers() throws {
         let document = try Document(parsing: #" {"s":"x","t":true,"f":false,"n":null,"i":-7,"d":2.5,"a":[1,[2]],"o":{}} "#)
         #expect(document.kind == .object)

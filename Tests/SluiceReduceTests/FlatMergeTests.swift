@@ -101,4 +101,47 @@ import SluiceWorkload
             #expect(canonical(flat) == expected)
         }
     }
+
+    /// Annotations from validators share one table per schema, and the flat merge works out
+    /// once per table what each annotation asks. One reducer fed by two schemas in turn (the
+    /// same slots mean different strategies in each) agrees with the general path every time,
+    /// through `reduce(intoTapeBytes:)` too.
+    @Test(arguments: [UInt64(0xF1A7_1000), 0xF1A7_1001])
+    func alternatingSchemasAgreeWithTheGeneralPath(seed: UInt64) throws {
+        let first = try Schema(JSONValue(parsing: ##"{"reduce": {"strategy": "merge"}, "properties": {"a": {"reduce": {"strategy": "sum"}}, "b": {"reduce": {"strategy": "maximize"}}, "c": {"reduce": {"strategy": "firstWriteWins"}}}}"##))
+        let second = try Schema(JSONValue(parsing: ##"{"reduce": {"strategy": "merge"}, "properties": {"a": {"reduce": {"strategy": "minimize"}}, "b": {"reduce": {"strategy": "firstWriteWins"}}, "c": {"reduce": {"strategy": "append"}}}}"##))
+        var validators = [first.validator(), second.validator()]
+        var random = SplitMix64(seed: seed)
+        var fast = Reducer()
+        var general = Reducer()
+        general.usesFlatMerge = false
+        func document(_ random: inout SplitMix64) throws -> Document {
+            var object = JSONObject()
+            for name in ["a", "b", "c", "d"] where random.below(4) != 0 {
+                object[name] = name == "c" && random.below(2) == 0 ? .array([.int(Int64(random.below(3)))]) : .int(Int64(random.below(100)) - 50)
+            }
+            return try Document(.object(object))
+        }
+        for round in 0..<400 {
+            let which = random.below(2)
+            let left = try document(&random)
+            let right = try document(&random)
+            let annotations = try validators[which].validate(right)
+            let a = Result { () throws(ReduceError) in try fast.reduce(left, right, annotations: annotations, mode: .partial) }
+            let b = Result { () throws(ReduceError) in try general.reduce(left, right, annotations: annotations, mode: .partial) }
+            switch (a, b) {
+            case (.success(let x), .success(let y)):
+                #expect(x.document.tapeBytes == y.document.tapeBytes || canonical(x.document) == canonical(y.document),
+                        "seed \(seed) round \(round): \(left) ⊕ \(right)")
+                var bytes = left.tapeBytes
+                if fast.reduce(intoTapeBytes: &bytes, right, annotations: annotations) {
+                    #expect(canonical(try Document(tapeBytes: bytes)) == canonical(y.document), "seed \(seed) round \(round)")
+                }
+            case (.failure(let x), .failure(let y)):
+                #expect(x == y)
+            default:
+                Issue.record("seed \(seed) round \(round): one path failed: \(a) vs \(b) for \(left) ⊕ \(right)")
+            }
+        }
+    }
 }

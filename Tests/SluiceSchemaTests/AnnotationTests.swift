@@ -163,4 +163,34 @@ import SluiceDocument
         #expect(annotations[instance["note"]!] == .lastWriteWins)
         #expect(annotations[instance["customer"]!] == nil)
     }
+
+    /// The validator reuses the slots of the annotations it returned last once they are
+    /// dropped; annotations still held keep their own (copy on write), whatever is validated
+    /// next.
+    @Test func heldAnnotationsSurviveLaterValidations() throws {
+        let text = ##"{"reduce": {"strategy": "merge"}, "properties": {"a": {"reduce": {"strategy": "sum"}}, "b": {"reduce": {"strategy": "maximize"}}}}"##
+        var validator = try schema(text).validator()
+        let first = document(##"{"a": 1, "z": [1, 2, 3]}"##)
+        let second = document(##"{"b": 1, "a": 2}"##)
+        let held = try validator.validate(first)
+        for _ in 0..<3 {
+            let other = try validator.validate(second)
+            #expect(other[second["a"]!] == Self.sum)
+            #expect(other[second["b"]!] == Self.maximize)
+            #expect(other[second.root] == Self.merge)
+        }
+        #expect(held.entryCount == first.entryCount)
+        #expect(held[first.root] == Self.merge)
+        #expect(held[first["a"]!] == Self.sum)
+        #expect(held[first["z"]!] == nil)
+        for index in 3..<first.entryCount { #expect(held[index] == nil) }
+        // Dropped results are reused, and still right.
+        for text in [##"{"a": 5}"##, ##"{"b": 1, "c": {"d": [1]}}"##, ##"{}"##] {
+            let instance = document(text)
+            let annotations = try validator.validate(instance)
+            #expect(annotations.entryCount == instance.entryCount)
+            #expect(annotations[instance.root] == Self.merge)
+            #expect(annotations[instance["a"] ?? instance.root] == (instance["a"] == nil ? Self.merge : Self.sum))
+        }
+    }
 }

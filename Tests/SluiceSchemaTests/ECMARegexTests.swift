@@ -77,6 +77,7 @@ import SluiceWorkload
         let quantifiers = ["", "", "*", "+", "?", "{2}", "{1,3}", "{0,2}", "{2,}"]
         let alphabet: [Character] = ["a", "b", "c", "1", "2", "é", "🐲", "-", "x"]
         var checked = 0
+        var asciiChecked = 0
         for _ in 0..<3_000 {
             var pattern = random.below(2) == 0 ? "^" : ""
             for _ in 0..<(1 + random.below(4)) {
@@ -92,10 +93,21 @@ import SluiceWorkload
                 let fast = bytes.withUnsafeBytes { simple.search($0) }
                 let machine = bytes.withUnsafeBytes { regex.searchWithMachine($0, scratch: &scratch) } == .match
                 #expect(fast == machine, "seed \(seed): pattern \(pattern) on \(text)")
+                // The validator's ASCII path answers for ASCII input (and only for it), the same.
+                let ascii = simple.steps.withUnsafeBufferPointer { steps in
+                    bytes.withUnsafeBytes { SimplePattern.searchASCII(steps, anchoredStart: simple.anchoredStart, anchoredEnd: simple.anchoredEnd, $0) }
+                }
+                if bytes.allSatisfy({ $0 < 0x80 }) {
+                    #expect(ascii == machine, "seed \(seed): pattern \(pattern) on \(text) (ASCII path)")
+                    asciiChecked += 1
+                } else if let ascii {
+                    #expect(ascii == machine, "seed \(seed): pattern \(pattern) on \(text) (ASCII path, non-ASCII input)")
+                }
                 checked += 1
             }
         }
         #expect(checked > 5_000)
+        #expect(asciiChecked > 1_000)
     }
 }
 

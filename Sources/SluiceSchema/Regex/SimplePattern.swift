@@ -39,7 +39,33 @@ struct SimplePattern: Sendable {
         var maximum: Int  // Int.max when unbounded
     }
 
+    /// What matching reads for each element: which ASCII characters its atom matches (a
+    /// 128-bit set) and its bounds. Plain values, so the matching loop counts no references;
+    /// only a non-ASCII character consults the element's atom.
+    struct Step: Sendable {
+        var asciiLow: UInt64  // characters 0–63
+        var asciiHigh: UInt64  // characters 64–127
+        var minimum: Int
+        var maximum: Int
+
+        init(_ element: Element) {
+            asciiLow = 0
+            asciiHigh = 0
+            for scalar in UInt32(0)..<128 where element.atom.matches(scalar) {
+                if scalar < 64 { asciiLow |= 1 << UInt64(scalar) } else { asciiHigh |= 1 << UInt64(scalar - 64) }
+            }
+            minimum = element.minimum
+            maximum = element.maximum
+        }
+
+        @inline(__always)
+        func matchesASCII(_ byte: UInt8) -> Bool {
+            byte < 64 ? asciiLow & (1 << UInt64(byte)) != 0 : asciiHigh & (1 << UInt64(byte &- 64)) != 0
+        }
+    }
+
     let elements: [Element]
+    let steps: [Step]
     let anchoredStart: Bool
     let anchoredEnd: Bool
 
@@ -89,6 +115,7 @@ struct SimplePattern: Sendable {
         // Without an end anchor, a variable run before the end is fine (any length matches);
         // without a start anchor, each start position is tried.
         self.elements = elements
+        self.steps = elements.map(Step.init)
         self.anchoredStart = anchoredStart
         self.anchoredEnd = anchoredEnd
     }
@@ -103,6 +130,38 @@ struct SimplePattern: Sendable {
         return true
     }
 
+    /// `search` over `steps` (a pattern's, as `SchemaProgram.simpleSteps` keeps them) for input
+    /// that is all ASCII, the usual case; nil as soon as a non-ASCII byte is met (the caller
+    /// then searches with the pattern itself). Plain values only: nothing is reference
+    /// counted.
+    static func searchASCII(_ steps: UnsafeBufferPointer<Step>, anchoredStart: Bool, anchoredEnd: Bool,
+                            _ input: UnsafeRawBufferPointer) -> Bool? {
+        var start = 0
+        let end = input.count
+        while true {
+            var position = start
+            var failed = false
+            for step in steps {
+                var matched = 0
+                while matched < step.maximum && position < end {
+                    let byte = input[position]
+                    if byte >= 0x80 { return nil }
+                    guard step.matchesASCII(byte) else { break }
+                    position += 1
+                    matched += 1
+                }
+                if matched < step.minimum {
+                    failed = true
+                    break
+                }
+            }
+            if !failed && (!anchoredEnd || position == end) { return true }
+            if anchoredStart || start >= end { return false }
+            if input[start] >= 0x80 { return nil }
+            start += 1
+        }
+    }
+
     /// True if the pattern matches somewhere in valid UTF-8 `input`.
     func search(_ input: UnsafeRawBufferPointer) -> Bool {
         var start = 0
@@ -114,27 +173,30 @@ struct SimplePattern: Sendable {
     }
 
     private func match(_ input: UnsafeRawBufferPointer, from start: Int) -> Bool {
-        var position = start
-        let end = input.count
-        for element in elements {
-            var matched = 0
-            while matched < element.maximum && position < end {
-                let lead = input[position]
-                let scalar: UInt32
-                let length: Int
-                if lead < 0x80 {
-                    scalar = UInt32(lead)
-                    length = 1
-                } else {
-                    (scalar, length) = SimplePattern.decode(input, position)
+        steps.withUnsafeBufferPointer { steps in
+            elements.withUnsafeBufferPointer { elements in
+                var position = start
+                let end = input.count
+                for index in 0..<steps.count {
+                    let step = steps[index]
+                    var matched = 0
+                    while matched < step.maximum && position < end {
+                        let lead = input[position]
+                        if lead < 0x80 {
+                            guard step.matchesASCII(lead) else { break }
+                            position += 1
+                        } else {
+                            let (scalar, length) = SimplePattern.decode(input, position)
+                            guard elements[index].atom.matches(scalar) else { break }
+                            position += length
+                        }
+                        matched += 1
+                    }
+                    if matched < step.minimum { return false }
                 }
-                guard element.atom.matches(scalar) else { break }
-                position += length
-                matched += 1
+                return !anchoredEnd || position == end
             }
-            if matched < element.minimum { return false }
         }
-        return !anchoredEnd || position == end
     }
 
     @inline(__always)
