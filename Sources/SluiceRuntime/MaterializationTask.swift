@@ -11,6 +11,9 @@ import SluiceTask
 /// resumes. (Opaque to the target: JSON bytes.)
 struct MaterializationCheckpoint: Codable, Equatable {
     var readers: [String: CollectionCheckpoint] = [:]
+    /// The `backfill` counter each binding (by reader name) was read under; absent means 0
+    /// (checkpoints written before the counter was recorded).
+    var backfills: [String: Int]? = nil
 }
 
 /// Runs one materialization (docs/runtime.md): each transaction reads committed documents of
@@ -67,9 +70,22 @@ final class MaterializationTask {
         }
         var readers: [CollectionReader] = []
         for binding in bindings {
+            let name = Self.readerName(binding)
+            var start = checkpoint.readers[name] ?? [:]
+            let readUnder = checkpoint.backfills?[name] ?? 0
+            if binding.backfill != readUnder, !start.isEmpty {
+                // The binding's backfill counter was bumped: the connector rebuilt its target at
+                // open, and the binding is read again from the collection's start.
+                context.logger.notice("binding backfill: reading the collection again from its start", metadata: [
+                    "task": "\(definition.name)", "binding": "\(binding.index)", "collection": "\(binding.collection.name)",
+                    "backfill": "\(readUnder) → \(binding.backfill)",
+                ])
+                start = [:]
+            }
             readers.append(try CollectionReader(collection: binding.collection, registry: context.registry, selector: binding.selector,
-                                                checkpoint: checkpoint.readers[Self.readerName(binding)] ?? [:]))
+                                                checkpoint: start))
         }
+        let backfills = Dictionary(uniqueKeysWithValues: bindings.map { (Self.readerName($0), $0.backfill) })
         context.logger.info("materialization started", metadata: ["task": "\(definition.name)"])
 
         while !stopRequested() {
@@ -134,7 +150,7 @@ final class MaterializationTask {
                 _ = try await ReaderWaitPoint.waitAny(readers.map { try $0.waitPoint() }, timeoutSeconds: idleWaitSeconds)
                 continue
             }
-            var next = MaterializationCheckpoint()
+            var next = MaterializationCheckpoint(backfills: backfills)
             for (binding, reader) in zip(bindings, readers) { next.readers[Self.readerName(binding)] = reader.checkpoint() }
             try await session.store(entries, checkpoint: Array(try JSONEncoder().encode(next)))
             status.committed(read: read, written: entries.values.reduce(0) { $0 + $1.count }, bytes: 0,
