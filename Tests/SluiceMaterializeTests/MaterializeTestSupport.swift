@@ -167,16 +167,21 @@ struct EventWorkload {
 struct MaterializeFixture {
     let directory: TestDirectory
     let catalogPath: String
+    /// `${NAME}`s of the catalog (secrets), given to in-process loads and child processes.
+    var environment: [String: String]
     var dataDirectory: String { directory.file("data") }
 
-    init(_ label: String, catalog: String) throws {
+    init(_ label: String, catalog: String, environment: [String: String] = [:]) throws {
         directory = TestDirectory(label)
         catalogPath = try directory.write("flow.yaml", catalog)
+        self.environment = environment
     }
 
     func rewriteCatalog(_ catalog: String) throws { try directory.write("flow.yaml", catalog) }
 
-    func loadCatalog() throws -> Catalog { try CatalogLoader.load(path: catalogPath) }
+    func loadCatalog() throws -> Catalog {
+        try CatalogLoader.load(path: catalogPath, environment: ProcessInfo.processInfo.environment.merging(environment) { $1 })
+    }
 
     /// Ingests JSON lines into `collection`, `batch` documents per transaction, in-process.
     func ingest(_ documents: [String], collection name: String = "test/events", batch: Int = 500) async throws {
@@ -206,17 +211,22 @@ struct MaterializeFixture {
 
     /// Runs the catalog in-process with the built-in connectors until idle.
     func runUntilIdle(maxDocuments: Int = 200) async throws -> Engine {
-        let engine = try Engine(catalog: try loadCatalog(), connectors: .builtIn,
-                                options: Self.options(dataDirectory: dataDirectory, maxDocuments: maxDocuments))
+        let engine = try makeEngine(maxDocuments: maxDocuments)
         try await engine.run(untilIdle: true)
         return engine
+    }
+
+    func makeEngine(maxDocuments: Int = 200, backoffSeconds: (initial: Double, max: Double) = (0.05, 0.2)) throws -> Engine {
+        var options = Self.options(dataDirectory: dataDirectory, maxDocuments: maxDocuments)
+        options.restartBackoffSeconds = backoffSeconds
+        return try Engine(catalog: try loadCatalog(), connectors: .builtIn, options: options)
     }
 
     /// `sluice run` as a child process, SIGKILLed `kills` times at seeded random moments
     /// (`secondsMin`…`secondsMax` after each start), restarted each time, then run to idle.
     /// `progress` reads how much of the target is done after each kill; returns those readings.
     func runWithKills(kills: Int, seed: UInt64, secondsMin: Double, secondsMax: Double, maxTransactionDocuments: Int,
-                      environment: [String: String] = [:], progress: () async throws -> Int) async throws -> [Int] {
+                      progress: () async throws -> Int) async throws -> [Int] {
         let sluice = try BuiltProducts.executable("sluice")
         var random = SplitMix64(seed: seed)
         let arguments = ["run", catalogPath, "--data-dir", dataDirectory, "--max-transaction-documents", String(maxTransactionDocuments),
