@@ -3,10 +3,10 @@
 // Each binding writes JSON lines (the transaction's combined documents, optionally one zstd
 // frame per file) into an open file named by its sequence number:
 // `<prefix><sequence, 10 digits>.jsonl[.zst]`. A file is rolled (finished: renamed into place,
-// or its upload completed) when it reaches `rollBytes` or has been open `rollInterval`, and at
-// close; every open file of the materialization rolls together, then the checkpoint record
-// `_sluice/<task>.checkpoint.json` is replaced with the runtime checkpoint of the last
-// transaction in them and each binding's next sequence.
+// or its upload completed) when it holds `rollBytes` of JSON lines (before compression) or has
+// been open `rollInterval`, and at close; every open file of the materialization rolls
+// together, then the checkpoint record `_sluice/<task>.checkpoint.json` is replaced with the
+// runtime checkpoint of the last transaction in them and each binding's next sequence.
 //
 // The record is the commit point. A crash loses only the open files; the runtime resumes from
 // the record's checkpoint and writes the same documents again into files with the same
@@ -92,7 +92,7 @@ struct RolledFilesRecord: Codable, Equatable {
 
     func encoded() throws -> [UInt8] {
         let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         return Array(try encoder.encode(self))
     }
 }
@@ -116,6 +116,7 @@ final class RolledFilesSession: MaterializationSession, @unchecked Sendable {
         let sequence: Int
         let writer: any FileStoreWriter
         let compressor: ZstdStream?
+        /// JSON-lines bytes written so far, before compression (what `rollBytes` bounds).
         var bytesWritten = 0
         let openedAtNanoseconds: UInt64
 
@@ -231,10 +232,9 @@ final class RolledFilesSession: MaterializationSession, @unchecked Sendable {
                 } else {
                     output = line
                 }
-                if !output.isEmpty {
-                    try await file.writer.write(output)
-                    file.bytesWritten += output.count
-                }
+                if !output.isEmpty { try await file.writer.write(output) }
+                // Before compression: zstd holds back up to a block, so compressed sizes lag.
+                file.bytesWritten += line.count
             }
             pendingCheckpoint = checkpoint
         } catch {
