@@ -203,13 +203,14 @@ final class ManualClock: Sendable {
     /// to the reference (each transaction's documents in exactly one file).
     @Test func killedRunsLoseAndDoubleNothing() async throws {
         let seed = testSeed(43)
-        let workload = EventWorkload(seed: seed, events: 30_000, keys: 2_000, deletions: 150)
+        let workload = EventWorkload(seed: seed, events: 15_000, keys: 1_500, deletions: 150)
         let fixture = try MaterializeFixture("files-kills", catalog: eventsCatalog(endpoint: Self.endpoint(codec: "zstd", rollBytes: "16KiB"),
                                                                                   resource: "{prefix: ev/}"))
         defer { fixture.directory.remove() }
-        try await fixture.ingest(workload.documents, batch: 1_000)
+        try await fixture.ingest(workload.documents, batch: 100)
         let out = fixture.directory.file("out")
-        let readings = try await fixture.runWithKills(kills: 22, seed: seed, secondsMin: 0.1, secondsMax: 0.6, maxTransactionDocuments: 150) {
+        let readings = try await fixture.runWithKills(kills: 22, seed: seed, expectedProgress: workload.expectedCount,
+                                                      maxTransactionDocuments: 100) {
             let files = try localRolledFiles(out).filter { !$0.name.contains(".partial-") }
             return try rolledDocuments(files).reduce(0) { $0 + Int($1.root["n"]?.int64 ?? 0) }
         }

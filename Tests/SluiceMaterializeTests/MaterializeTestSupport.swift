@@ -222,25 +222,40 @@ struct MaterializeFixture {
         return try Engine(catalog: try loadCatalog(), connectors: .builtIn, options: options)
     }
 
-    /// `sluice run` as a child process, SIGKILLed `kills` times at seeded random moments
-    /// (`secondsMin`…`secondsMax` after each start), restarted each time, then run to idle.
-    /// `progress` reads how much of the target is done after each kill; returns those readings.
-    func runWithKills(kills: Int, seed: UInt64, secondsMin: Double, secondsMax: Double, maxTransactionDocuments: Int,
+    /// `sluice run` as a child process, SIGKILLed `kills` times at seeded random moments and
+    /// restarted each time, then run to idle. One kill in four lands at a random moment after
+    /// the start (often in start-up or recovery); the others a random delay after the
+    /// materialization logged that it started (inside its transaction loop). The delay adapts
+    /// to the machine's speed so the kills spread over the whole run: it grows while a run
+    /// commits nothing and shrinks when one commits more than its share of `expectedProgress`
+    /// (as `progress` reads it after each kill). Returns the readings.
+    func runWithKills(kills: Int, seed: UInt64, expectedProgress: Int, maxTransactionDocuments: Int,
                       progress: () async throws -> Int) async throws -> [Int] {
         let sluice = try BuiltProducts.executable("sluice")
         var random = SplitMix64(seed: seed)
         let arguments = ["run", catalogPath, "--data-dir", dataDirectory, "--max-transaction-documents", String(maxTransactionDocuments),
-                         "--max-transaction-seconds", "0.2", "--log-level", "error"]
+                         "--max-transaction-seconds", "0.2", "--log-level", "info"]
         var readings: [Int] = []
+        var delayMax = 0.3
+        let share = max(1, expectedProgress / (kills + 6))
         for attempt in 0..<kills {
             let child = try ChildProcess(sluice, arguments, environment: environment, directory: directory.path, label: "run-\(attempt)")
-            let seconds = secondsMin + (secondsMax - secondsMin) * Double(random.below(1_000)) / 1_000
-            try await Task.sleep(nanoseconds: UInt64(seconds * 1e9))
+            if random.below(4) != 0 {
+                let deadline = Date().addingTimeInterval(60)
+                while child.isRunning, !child.standardError.contains("materialization started"), Date() < deadline {
+                    try await Task.sleep(nanoseconds: 10_000_000)
+                }
+            }
+            let delay = delayMax * (0.2 + 0.8 * Double(random.below(1_000)) / 1_000)
+            try await Task.sleep(nanoseconds: UInt64(delay * 1e9))
             let wasRunning = child.isRunning
             child.signal(SIGKILL)
             let status = child.wait()
             try #require(wasRunning, "seed \(seed): sluice run exited by itself (status \(status)) before kill \(attempt): \(child.standardError.suffix(2000))")
-            readings.append(try await progress())
+            let reading = try await progress()
+            let moved = reading - (readings.last ?? 0)
+            if moved <= 0 { delayMax = min(delayMax * 1.5, 5) } else if moved > 2 * share { delayMax = max(delayMax * 0.6, 0.02) }
+            readings.append(reading)
         }
         let final = try ChildProcess(sluice, arguments + ["--until-idle"], environment: environment, directory: directory.path, label: "final")
         let status = final.wait(seconds: 180)

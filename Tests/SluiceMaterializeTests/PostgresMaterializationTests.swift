@@ -199,12 +199,13 @@ func postgresContents(_ dsn: String, table: String = "events") throws -> [String
     @Test func killedRunsLoseAndDoubleNothing() async throws {
         let seed = testSeed(26)
         let (_, dsn) = try postgresDatabase("kills")
-        let workload = EventWorkload(seed: seed, events: 30_000, keys: 2_000, deletions: 150)
+        let workload = EventWorkload(seed: seed, events: 15_000, keys: 1_500, deletions: 150)
         let fixture = try MaterializeFixture("pg-kills", catalog: eventsCatalog(endpoint: Self.endpoint, resource: "{table: events}"),
                                              environment: ["PG_DSN": dsn])
         defer { fixture.directory.remove() }
-        try await fixture.ingest(workload.documents, batch: 1_000)
-        let readings = try await fixture.runWithKills(kills: 22, seed: seed, secondsMin: 0.1, secondsMax: 0.6, maxTransactionDocuments: 150) {
+        try await fixture.ingest(workload.documents, batch: 100)
+        let readings = try await fixture.runWithKills(kills: 22, seed: seed, expectedProgress: workload.expectedCount,
+                                                      maxTransactionDocuments: 100) {
             let connection = try PostgresConnection(try PostgresConfiguration(dsn: dsn))
             defer { connection.close() }
             let exists = try connection.query("SELECT to_regclass('events') IS NOT NULL").rows.first?[0].bool() ?? false

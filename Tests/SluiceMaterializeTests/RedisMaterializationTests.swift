@@ -213,12 +213,13 @@ func redisContents(_ url: String, prefix: String = "ev:", format: Materializatio
         let seed = testSeed(36)
         let server = try RedisServer()
         defer { server.stop() }
-        let workload = EventWorkload(seed: seed, events: 30_000, keys: 2_000, deletions: 150)
+        let workload = EventWorkload(seed: seed, events: 15_000, keys: 1_500, deletions: 150)
         let fixture = try MaterializeFixture("redis-kills", catalog: eventsCatalog(endpoint: Self.endpoint(server.url()),
                                                                                   resource: "{keyPrefix: \"ev:\"}"))
         defer { fixture.directory.remove() }
-        try await fixture.ingest(workload.documents, batch: 1_000)
-        let readings = try await fixture.runWithKills(kills: 22, seed: seed, secondsMin: 0.1, secondsMax: 0.6, maxTransactionDocuments: 150) {
+        try await fixture.ingest(workload.documents, batch: 100)
+        let readings = try await fixture.runWithKills(kills: 22, seed: seed, expectedProgress: workload.expectedCount,
+                                                      maxTransactionDocuments: 100) {
             try await redisContents(server.url()).values.reduce(0) { $0 + $1.n }
         }
         workload.check(try await redisContents(server.url()), target: "redis after kills")

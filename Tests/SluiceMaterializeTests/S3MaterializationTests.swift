@@ -128,13 +128,14 @@ func s3RolledFiles(_ client: S3Client, bucket: String, prefix: String) async thr
     @Test func killedRunsLoseAndDoubleNothing() async throws {
         let seed = testSeed(53)
         let (client, bucket, endpoint) = try await Self.bucket("kills")
-        let workload = EventWorkload(seed: seed, events: 30_000, keys: 2_000, deletions: 150)
+        let workload = EventWorkload(seed: seed, events: 15_000, keys: 1_500, deletions: 150)
         let fixture = try MaterializeFixture("s3-kills", catalog: eventsCatalog(endpoint: Self.endpoint(endpoint, bucket: bucket, rollBytes: "16KiB"),
                                                                                resource: "{prefix: ev/}"),
                                              environment: Self.secrets)
         defer { fixture.directory.remove() }
-        try await fixture.ingest(workload.documents, batch: 1_000)
-        let readings = try await fixture.runWithKills(kills: 22, seed: seed, secondsMin: 0.1, secondsMax: 0.6, maxTransactionDocuments: 150) {
+        try await fixture.ingest(workload.documents, batch: 100)
+        let readings = try await fixture.runWithKills(kills: 22, seed: seed, expectedProgress: workload.expectedCount,
+                                                      maxTransactionDocuments: 100) {
             try rolledDocuments(try await s3RolledFiles(client, bucket: bucket, prefix: "archive/ev/"))
                 .reduce(0) { $0 + Int($1.root["n"]?.int64 ?? 0) }
         }

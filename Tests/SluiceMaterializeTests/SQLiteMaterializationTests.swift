@@ -242,12 +242,13 @@ func taskContext(_ fixture: MaterializeFixture, task: String = "test/out") -> Ta
     /// the reference reduction (no duplicates, no loss).
     @Test func killedRunsLoseAndDoubleNothing() async throws {
         let seed = testSeed(16)
-        let workload = EventWorkload(seed: seed, events: 30_000, keys: 2_000, deletions: 150)
+        let workload = EventWorkload(seed: seed, events: 15_000, keys: 1_500, deletions: 150)
         let fixture = try MaterializeFixture("sqlite-kills", catalog: eventsCatalog(endpoint: Self.endpoint, resource: "{table: events}"))
         defer { fixture.directory.remove() }
-        try await fixture.ingest(workload.documents, batch: 1_000)
+        try await fixture.ingest(workload.documents, batch: 100)
         let path = fixture.directory.file("out.db")
-        let readings = try await fixture.runWithKills(kills: 24, seed: seed, secondsMin: 0.1, secondsMax: 0.6, maxTransactionDocuments: 150) {
+        let readings = try await fixture.runWithKills(kills: 24, seed: seed, expectedProgress: workload.expectedCount,
+                                                      maxTransactionDocuments: 100) {
             guard FileManager.default.fileExists(atPath: path) else { return 0 }
             let database = try SQLiteDatabase(path: path)
             let rows = (try? database.rows("SELECT coalesce(sum(n), 0) FROM events")) ?? []
