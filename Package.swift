@@ -196,7 +196,8 @@ let package = Package(
             swiftSettings: strict),
         .testTarget(
             name: "SluiceBenchTests",
-            dependencies: ["SluiceBench", "SluiceJournal", "SluiceWorkload", "SluiceCombine", "SluiceDocument", "SluiceSchema"],
+            dependencies: ["SluiceBench", "SluiceJournal", "SluiceWorkload", "SluiceCombine", "SluiceDocument", "SluiceSchema",
+                           "SluiceTestSupport"],
             swiftSettings: strict),
     ],
     swiftLanguageModes: [.v6]

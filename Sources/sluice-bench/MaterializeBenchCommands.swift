@@ -13,7 +13,8 @@ struct MaterializeRun: AsyncParsableCommand {
     @Argument(help: "sqlite or postgres.") var target: String
     @Option(help: "PostgreSQL DSN (postgres target): a database whose events and sluice_* tables may be dropped.")
     var dsn: String?
-    @Option(help: "Documents per ingest transaction (as sluice ingest --batch; 1,000 keeps ~99.5% of the workload uncombined).") var ingestTransactionDocuments: Int = 1_000
+    @Option(help: "Documents per ingest transaction (as sluice ingest --batch; 1,000 leaves ~99.5% of the workload uncombined).")
+    var ingestTransactionDocuments: Int = 1_000
     @Option(help: "Most source documents per materialization transaction.") var maxTransactionDocuments: Int = 50_000
 
     func validate() throws {
