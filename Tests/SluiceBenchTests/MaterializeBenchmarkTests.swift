@@ -11,13 +11,13 @@ import SluiceWorkload
         let directory = TestDirectory("bench-materialize")
         defer { directory.remove() }
         let spec = WorkloadSpec(documents: 3_000, keys: 300)
-        let result = try await MaterializeBenchmarks.run(spec, target: .sqlite, directory: directory.path, maxDocuments: 1_000)
+        let result = try await MaterializeBenchmarks.run(spec, target: .sqlite, directory: directory.path, maxDocuments: 200)
         #expect(result.figure == "materialize.sqlite")
         #expect(result.documents == 3_000)
         #expect(result.extra["rows"] == 300)
         #expect((result.extra["transactions"] ?? 0) >= 3)
         // A second run reuses the ingested collection and starts from a fresh table.
-        let again = try await MaterializeBenchmarks.run(spec, target: .sqlite, directory: directory.path, maxDocuments: 1_000)
+        let again = try await MaterializeBenchmarks.run(spec, target: .sqlite, directory: directory.path, maxDocuments: 200)
         #expect(again.extra["rows"] == 300)
         #expect(again.extra["documents_read"] == result.extra["documents_read"])
     }
