@@ -4,6 +4,7 @@ import SluiceCatalog
 import SluiceCollection
 import SluiceCombine
 import SluiceReduce
+import SluiceSchema
 import SluiceDocument
 import SluiceTask
 
@@ -118,12 +119,16 @@ final class MaterializationTask {
             var combiner = Combiner(configuration: CombinerConfiguration(key: collection.key, mode: mode,
                                                                           memoryBudgetBytes: bounds.combinerBudgetBytes),
                                     validator: collection.readSchema.validator())
-            var keys = Set<[UInt8]>()
+            // The keys to load: a document whose add grew the combiner's key count has a new
+            // key. After a spill (which empties the table) keys may repeat; they are made unique
+            // when sorted below.
+            var keys: [[UInt8]] = []
             var packed: [UInt8] = []
             var failure: (any Error)?
             let count = try await readers[position].read(limit: bounds.maxDocuments - read) { committed in
                 guard failure == nil else { return }
                 let document = DocumentMeta.removingUUID(committed.document)
+                let (keysBefore, spillsBefore) = (combiner.keyCount, combiner.statistics.spills)
                 do {
                     try combiner.add(document)
                 } catch {
@@ -131,10 +136,10 @@ final class MaterializationTask {
                                                   message: "binding \(binding.index) (\(collection.name)), \(committed.journal) offset \(committed.begin): \(error)")
                     return
                 }
-                if mode == .full {
+                if mode == .full, combiner.keyCount > keysBefore || combiner.statistics.spills != spillsBefore {
                     packed.removeAll(keepingCapacity: true)
                     collection.key.pack(document, into: &packed)
-                    keys.insert(packed)
+                    keys.append(packed)
                 }
             }
             if let failure { throw failure }
@@ -147,14 +152,18 @@ final class MaterializationTask {
             if mode == .full {
                 var loadKeys: [LoadKey] = []
                 loadKeys.reserveCapacity(keys.count)
-                for key in keys.sorted(by: { $0.lexicographicallyPrecedes($1) }) {
+                keys.sort { $0.lexicographicallyPrecedes($1) }
+                for (index, key) in keys.enumerated() where index == 0 || key != keys[index - 1] {
                     loadKeys.append(LoadKey(packed: key, values: try PackedKey.unpack(key).map(\.jsonValue)))
                 }
                 for stored in try await session.load(binding: binding.index, keys: loadKeys) {
                     packed.removeAll(keepingCapacity: true)
                     collection.key.pack(stored, into: &packed)
                     existing.insert(packed)
-                    try combiner.add(stored, front: true)
+                    // A front's annotations only matter when two fronts of a key reduce, and
+                    // each key is loaded once: the stored document is not validated again here
+                    // (the drained reduction of it is).
+                    try combiner.add(stored, annotations: ReduceAnnotations(entryCount: stored.entryCount), front: true)
                 }
             }
             var drainer = try combiner.drain()

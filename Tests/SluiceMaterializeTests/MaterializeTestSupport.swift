@@ -202,22 +202,24 @@ struct MaterializeFixture {
         await registry.close()
     }
 
-    static func options(dataDirectory: String, maxDocuments: Int = 200) -> EngineOptions {
+    static func options(dataDirectory: String, maxDocuments: Int = 200, combinerBudgetBytes: Int = 256 << 20) -> EngineOptions {
         var logger = Logger(label: "test")
         logger.logLevel = .critical
-        return EngineOptions(dataDirectory: dataDirectory, bounds: TransactionBounds(maxDurationSeconds: 0.2, maxDocuments: maxDocuments),
+        return EngineOptions(dataDirectory: dataDirectory,
+                             bounds: TransactionBounds(maxDurationSeconds: 0.2, maxDocuments: maxDocuments, combinerBudgetBytes: combinerBudgetBytes),
                              restartBackoffSeconds: (0.05, 0.2), idleCheckSeconds: 0.05, logger: logger)
     }
 
     /// Runs the catalog in-process with the built-in connectors until idle.
-    func runUntilIdle(maxDocuments: Int = 200) async throws -> Engine {
-        let engine = try makeEngine(maxDocuments: maxDocuments)
+    func runUntilIdle(maxDocuments: Int = 200, combinerBudgetBytes: Int = 256 << 20) async throws -> Engine {
+        let engine = try makeEngine(maxDocuments: maxDocuments, combinerBudgetBytes: combinerBudgetBytes)
         try await engine.run(untilIdle: true)
         return engine
     }
 
-    func makeEngine(maxDocuments: Int = 200, backoffSeconds: (initial: Double, max: Double) = (0.05, 0.2)) throws -> Engine {
-        var options = Self.options(dataDirectory: dataDirectory, maxDocuments: maxDocuments)
+    func makeEngine(maxDocuments: Int = 200, backoffSeconds: (initial: Double, max: Double) = (0.05, 0.2),
+                    combinerBudgetBytes: Int = 256 << 20) throws -> Engine {
+        var options = Self.options(dataDirectory: dataDirectory, maxDocuments: maxDocuments, combinerBudgetBytes: combinerBudgetBytes)
         options.restartBackoffSeconds = backoffSeconds
         return try Engine(catalog: try loadCatalog(), connectors: .builtIn, options: options)
     }

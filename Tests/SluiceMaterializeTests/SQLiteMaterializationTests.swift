@@ -110,6 +110,17 @@ func taskContext(_ fixture: MaterializeFixture, task: String = "test/out") -> Ta
         workload.check(try sqliteContents(path), target: "sqlite (second run)")
     }
 
+    /// A combiner that spills (a 16 KiB budget) forgets which keys it has seen; every key is
+    /// still loaded once and reduced into.
+    @Test func spillingTransactionsStillReduceIntoEveryStoredDocument() async throws {
+        let workload = EventWorkload(seed: testSeed(17), events: 4_000, keys: 200, deletions: 20)
+        let fixture = try MaterializeFixture("sqlite-spill", catalog: eventsCatalog(endpoint: Self.endpoint, resource: "{table: events}"))
+        defer { fixture.directory.remove() }
+        try await fixture.ingest(workload.documents, batch: 100)
+        _ = try await fixture.runUntilIdle(maxDocuments: 1_000, combinerBudgetBytes: 16 << 10)
+        workload.check(try sqliteContents(fixture.directory.file("out.db")), target: "sqlite with spills")
+    }
+
     @Test func fieldsIncludeAndExclude() async throws {
         let workload = EventWorkload(seed: testSeed(12), events: 400, keys: 50, deletions: 0)
         let fixture = try MaterializeFixture("sqlite-fields", catalog: eventsCatalog(
