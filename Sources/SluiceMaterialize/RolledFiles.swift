@@ -174,7 +174,7 @@ final class RolledFilesSession: MaterializationSession, @unchecked Sendable {
         let recordName = RolledFileName.recordName(task: task)
         let specs = bindings
         let bindingPrefixes = prefixes
-        let (claimed, _) = try await failures(task: task, store: store, doing: "opening the materialization") {
+        let (claimed, deleted) = try await failures(task: task, store: store, doing: "opening the materialization") {
             try await store.withLock(RolledFileName.lockName(task: task)) { () async throws -> (RolledFilesRecord, Int) in
                 var record = try await store.read(recordName).map { try RolledFilesRecord.decode($0, location: store.location) }
                     ?? RolledFilesRecord(fence: 0, owner: "", checkpoint: nil, bindings: [:])
@@ -204,6 +204,9 @@ final class RolledFilesSession: MaterializationSession, @unchecked Sendable {
                 try await store.write(recordName, try record.encoded())
                 return (record, deleted)
             }
+        }
+        if deleted > 0 {
+            context.logger.notice("deleted files of uncommitted rolls", metadata: ["location": "\(store.location)", "files": "\(deleted)"])
         }
         return RolledFilesSession(store: store, context: context, settings: settings, prefixes: prefixes, instance: instance,
                                   record: claimed)
