@@ -35,7 +35,8 @@ public enum MaterializeBenchmarks {
     /// The collection's folder for `spec` under `directory`, ingested once (untimed) and
     /// reused: a materialization only reads it, and its checkpoint lives in the target.
     static func prepare(_ spec: WorkloadSpec, directory: String, transactionDocuments: Int) async throws -> String {
-        let folder = directory + "/materialize-\(spec.documents)-\(spec.keys)-\(spec.seed)"
+        // Absolute: the catalog's relative paths would resolve against the catalog's folder.
+        let folder = URL(fileURLWithPath: directory).standardizedFileURL.path + "/materialize-\(spec.documents)-\(spec.keys)-\(spec.seed)"
         let ready = folder + "/READY"
         if FileManager.default.fileExists(atPath: ready) { return folder }
         try? FileManager.default.removeItem(atPath: folder)
