@@ -36,6 +36,7 @@ let package = Package(
         .library(name: "SluicePostgres", targets: ["SluicePostgres"]),
         .library(name: "SluiceRedis", targets: ["SluiceRedis"]),
         .library(name: "SluiceS3", targets: ["SluiceS3"]),
+        .library(name: "SluiceMaterialize", targets: ["SluiceMaterialize"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -108,10 +109,18 @@ let package = Package(
                            .product(name: "Logging", package: "swift-log")],
             swiftSettings: strict),
 
+        // Materialization connectors: sqlite, postgres, redis, files, s3 (docs/materializations.md).
+        .target(
+            name: "SluiceMaterialize",
+            dependencies: ["SluiceTask", "SluiceSQLite", "SluicePostgres", "SluiceRedis", "SluiceS3", "SluiceDocument",
+                           "SluiceCatalog", "SluiceCollection", "SluiceSchema", "CZstd",
+                           .product(name: "Logging", package: "swift-log")],
+            swiftSettings: strict),
+
         // Runs a catalog's tasks: state store, capture/derivation/materialization runners, engine.
         .target(
             name: "SluiceRuntime",
-            dependencies: ["SluiceTask", "SluiceCollection", "SluiceCatalog", "SluiceMessage", "SluiceJournal",
+            dependencies: ["SluiceTask", "SluiceMaterialize", "SluiceCollection", "SluiceCatalog", "SluiceMessage", "SluiceJournal",
                            "SluiceSQLite", "SluiceCombine", "SluiceReduce", "SluiceDocument", "SluiceSchema",
                            .product(name: "Logging", package: "swift-log")],
             swiftSettings: strict),
@@ -132,7 +141,8 @@ let package = Package(
         .target(
             name: "SluiceBench",
             dependencies: ["SluiceJournal", "SluiceDocument", "SluiceWorkload", "SluiceSchema", "SluiceReduce", "SluiceCombine",
-                           "SluiceCollection"],
+                           "SluiceCollection", "SluiceCatalog", "SluiceRuntime", "SluiceSQLite", "SluicePostgres",
+                           .product(name: "Logging", package: "swift-log")],
             swiftSettings: strict),
         .executableTarget(
             name: "sluice-bench",
@@ -179,8 +189,15 @@ let package = Package(
         .testTarget(
             name: "SluiceS3Tests", dependencies: ["SluiceS3", "SluiceTestSupport", "SluiceWorkload"], swiftSettings: strict),
         .testTarget(
+            name: "SluiceMaterializeTests",
+            dependencies: ["SluiceMaterialize", "SluiceRuntime", "SluiceTask", "SluiceTestSupport", "SluiceWorkload", "SluiceSQLite",
+                           "SluicePostgres", "SluiceRedis", "SluiceS3", "SluiceCollection", "SluiceCatalog", "SluiceDocument",
+                           "SluiceSchema", "CZstd"],
+            swiftSettings: strict),
+        .testTarget(
             name: "SluiceBenchTests",
-            dependencies: ["SluiceBench", "SluiceJournal", "SluiceWorkload", "SluiceCombine", "SluiceDocument", "SluiceSchema"],
+            dependencies: ["SluiceBench", "SluiceJournal", "SluiceWorkload", "SluiceCombine", "SluiceDocument", "SluiceSchema",
+                           "SluiceTestSupport"],
             swiftSettings: strict),
     ],
     swiftLanguageModes: [.v6]

@@ -131,6 +131,62 @@ def journal_replay_pair(codec: str, extension: str, tool: str, target: float | N
     )
 
 
+# A PostgreSQL server for the materialize.postgres pairs: Debian's binaries, started once per
+# run in the work folder on a free loopback port (as the postgres user when run as root, since
+# initdb refuses root), default durability settings, stopped by PID when this script exits.
+_POSTGRES: dict = {}
+
+
+def postgres_setup(ctx: Context) -> None:
+    if "dsn" in _POSTGRES:
+        return
+    import atexit
+    import glob
+    import signal
+    import socket
+    import time
+
+    versions = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"), reverse=True)
+    if not versions:
+        raise RuntimeError("PostgreSQL is not installed (Debian package postgresql; make deps installs it)")
+    binaries = os.path.dirname(versions[0])
+    folder = ctx.work_dir / "postgres"
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True)
+    as_postgres = ["setpriv", "--reuid=postgres", "--regid=postgres", "--init-groups", "--"] if os.getuid() == 0 else []
+    if as_postgres:
+        subprocess.run(["chown", "-R", "postgres:postgres", str(folder)], check=True)
+        os.chmod(folder, 0o755)
+    data = folder / "data"
+    subprocess.run([*as_postgres, f"{binaries}/initdb", "-D", str(data), "--username=postgres", "--auth=trust",
+                    "--encoding=UTF8", "--locale=C"], check=True, stdout=subprocess.DEVNULL)
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    with open(data / "postgresql.conf", "a") as conf:
+        conf.write(f"\nlisten_addresses = '127.0.0.1'\nport = {port}\nunix_socket_directories = '{folder}'\n")
+    server = subprocess.Popen([*as_postgres, f"{binaries}/postgres", "-D", str(data)], stdout=subprocess.DEVNULL,
+                              stderr=open(folder / "server.log", "w"))
+
+    def stop() -> None:
+        server.send_signal(signal.SIGQUIT)
+        server.wait(timeout=30)
+        shutil.rmtree(folder, ignore_errors=True)
+
+    atexit.register(stop)
+    for _ in range(600):
+        with socket.socket() as probe:
+            if probe.connect_ex(("127.0.0.1", port)) == 0:
+                break
+        time.sleep(0.1)
+    time.sleep(0.5)
+    _POSTGRES["dsn"] = f"postgresql://postgres@127.0.0.1:{port}/postgres"
+
+
+def materialize_peer(ctx: Context, mode: str, *arguments: str) -> list[str]:
+    return [sys.executable, str(PEERS / "materialize_peers.py"), mode, str(ctx.workload_path), *arguments]
+
+
 # The registry of pairs. Each component adds its figures here (see docs/benchmarks.md).
 PAIRS: list[Pair] = [
     Pair(
@@ -259,6 +315,41 @@ PAIRS: list[Pair] = [
         peer=None,
         note="key compaction of the sealed journal",
         extra_metrics=["size_reduction", "stored_bytes_before", "stored_bytes_after"],
+    ),
+    # SluiceMaterialize (docs/materializations.md): the workload's collection (ingested once,
+    # untimed) materialized by the engine into a fresh table, beside Python upserting the same
+    # JSON lines.
+    Pair(
+        figure="materialize.sqlite",
+        metric="docs_per_s",
+        sluice=lambda c: [c.sluice_bench, "materialize", "sqlite", "--work-dir", str(c.work_dir), *c.workload_args()],
+        peer=lambda c: materialize_peer(c, "sqlite", "--db", str(c.work_dir / "peer-materialize.db")),
+        peer_name="python sqlite3 batched upsert",
+        target_ratio=3.0,
+        note="engine: read committed + combine + load + reduce + upsert + fenced checkpoint per transaction",
+        extra_metrics=["documents_read", "transactions"],
+    ),
+    Pair(
+        figure="materialize.postgres",
+        metric="docs_per_s",
+        sluice=lambda c: [c.sluice_bench, "materialize", "postgres", "--dsn", _POSTGRES["dsn"], "--work-dir", str(c.work_dir),
+                          *c.workload_args()],
+        peer=lambda c: materialize_peer(c, "postgres-upsert", "--dsn", _POSTGRES["dsn"]),
+        peer_name="psycopg batched upsert",
+        target_ratio=2.0,
+        setup=postgres_setup,
+        note="engine: COPY + MERGE + fenced checkpoint per transaction",
+        extra_metrics=["documents_read", "transactions"],
+    ),
+    Pair(
+        figure="materialize.postgres.copy",
+        metric="docs_per_s",
+        sluice=lambda c: [c.sluice_bench, "materialize", "postgres", "--dsn", _POSTGRES["dsn"], "--work-dir", str(c.work_dir),
+                          *c.workload_args()],
+        peer=lambda c: materialize_peer(c, "postgres-copy", "--dsn", _POSTGRES["dsn"]),
+        peer_name="psycopg COPY (no upsert)",
+        setup=postgres_setup,
+        note="the bulk-load ceiling: COPY of every row into a table without a key",
     ),
 ]
 

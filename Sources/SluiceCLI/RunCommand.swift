@@ -23,10 +23,15 @@ struct RunCommand: AsyncParsableCommand {
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.") var logLevel: String = "info"
     @Option(help: "Longest transaction, in seconds.") var maxTransactionSeconds: Double = 1
     @Flag(help: "No live status (on a terminal) or periodic status lines (otherwise).") var quiet = false
+    @Option(help: "Most source documents read per derivation or materialization transaction.")
+    var maxTransactionDocuments: Int = TransactionBounds().maxDocuments
 
     func validate() throws {
         guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("--log-level \(logLevel) is not a level") }
         guard maxTransactionSeconds > 0 else { throw ValidationError("--max-transaction-seconds must be positive") }
+        guard (1...10_000_000).contains(maxTransactionDocuments) else {
+            throw ValidationError("--max-transaction-documents must be between 1 and 10000000")
+        }
     }
 
     func run() async throws {
@@ -40,7 +45,8 @@ struct RunCommand: AsyncParsableCommand {
             do {
                 engine = try Engine(catalog: loaded, connectors: .builtIn,
                                     options: EngineOptions(dataDirectory: data.dataDirectory,
-                                                           bounds: TransactionBounds(maxDurationSeconds: maxTransactionSeconds),
+                                                           bounds: TransactionBounds(maxDurationSeconds: maxTransactionSeconds,
+                                                                                     maxDocuments: maxTransactionDocuments),
                                                            logger: logger))
             } catch let error as EngineError {
                 throw error.isUserError ? CLIFailure.user(error.description) : CLIFailure.internal(error.description)

@@ -60,7 +60,7 @@ public enum CatalogCheck {
     /// Why `pointer` cannot be a key location in `schema`, or nil.
     static func keyProblem(_ schema: JSONValue, _ pointer: String, what: String, schemaName: String = "the schema") -> String? {
         guard let parsed = try? JSONPointer(parsing: pointer) else { return "\(pointer) is not a JSON pointer" }
-        let inference = SchemaInference.infer(schema, at: parsed)
+        let inference = SchemaTextInference.infer(schema, at: parsed)
         if !inference.mustExist && inference.defaultValue == nil {
             return "\(what) \(pointer) is not required by \(schemaName): every document must have it "
                 + "(add it to \"required\" along its path, or give it a \"default\")"
@@ -76,7 +76,7 @@ public enum CatalogCheck {
     /// Why `pointer` cannot be a partition field, or nil.
     static func partitionProblem(_ schema: JSONValue, _ pointer: String) -> String? {
         guard let parsed = try? JSONPointer(parsing: pointer) else { return "\(pointer) is not a JSON pointer" }
-        let inference = SchemaInference.infer(schema, at: parsed)
+        let inference = SchemaTextInference.infer(schema, at: parsed)
         if !inference.mustExist {
             return "partition location \(pointer) is not required by the schema: every document must have it (add it to \"required\")"
         }

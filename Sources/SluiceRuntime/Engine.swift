@@ -211,7 +211,8 @@ public final class Engine: Sendable {
             for (index, binding) in definition.bindings.enumerated() where !binding.disable {
                 bindings.append(MaterializationBindingSpec(index: index, collection: try spec(binding.source.collection, task: name),
                                                            selector: try partitionSelector(binding.source, task: name),
-                                                           resource: binding.resource, fields: binding.fields, backfill: binding.backfill))
+                                                           resource: binding.resource, fields: binding.fields, backfill: binding.backfill,
+                                                           projections: projections(of: binding.source.collection)))
             }
             let connector = try connectors.materialization(definition.endpoint, task: name)
             let (context, bounds, status, bindingSpecs) = (context(name), options.bounds, statuses[name]!, bindings)
@@ -223,6 +224,15 @@ public final class Engine: Sendable {
             })
         }
         return tasks
+    }
+
+    /// A collection's named projections (field → location), for materialization field selection.
+    private func projections(of collection: String) -> [String: JSONPointer] {
+        var result: [String: JSONPointer] = [:]
+        for (field, projection) in catalog.collections[collection]?.projections ?? [:] {
+            if let pointer = try? JSONPointer(parsing: projection.location.pointer) { result[field] = pointer }
+        }
+        return result
     }
 
     private func partitionSelector(_ source: SourceSelector, task: String) throws -> PartitionSelector {

@@ -1,40 +1,28 @@
-// What a schema says about one location of every valid document, without a document: whether
-// it must exist, which JSON types it may have, and its default. Used by `sluice check` (keys
-// and partitions must exist and be key-able) and by materializations (column types).
-//
-// The inference is conservative: where it cannot tell (a `$dynamicRef`, a reference to another
-// resource, a `not`), it answers "may be absent" and "any type", so a check built on it never
-// accepts something that could fail at run time.
+// SchemaInference: what a schema says about one location without a document: which JSON types
+// a value there may have and whether it must exist. Materializations use it to choose typed
+// columns for projected fields (docs/materializations.md).
 public import SluiceDocument
 
-/// The JSON types a location may hold.
-public struct InferredTypes: OptionSet, Sendable, Hashable, CustomStringConvertible {
+/// A set of JSON types. `number` includes integers (as JSON Schema's `type: number` does), so
+/// a location that is `{type: integer}` has `[.integer]` and one that is `{type: number}` has
+/// `[.integer, .number]`.
+public struct JSONTypeSet: OptionSet, Sendable, Hashable, CustomStringConvertible {
     public let rawValue: UInt8
+
     public init(rawValue: UInt8) { self.rawValue = rawValue }
 
-    public static let null = InferredTypes(rawValue: 1 << 0)
-    public static let boolean = InferredTypes(rawValue: 1 << 1)
-    public static let integer = InferredTypes(rawValue: 1 << 2)
-    /// Numbers with a fraction (`number` without `integer`).
-    public static let fractional = InferredTypes(rawValue: 1 << 3)
-    public static let string = InferredTypes(rawValue: 1 << 4)
-    public static let array = InferredTypes(rawValue: 1 << 5)
-    public static let object = InferredTypes(rawValue: 1 << 6)
-    public static let number: InferredTypes = [.integer, .fractional]
-    public static let any: InferredTypes = [.null, .boolean, .number, .string, .array, .object]
+    public static let null = JSONTypeSet(rawValue: 1 << 0)
+    public static let boolean = JSONTypeSet(rawValue: 1 << 1)
+    public static let integer = JSONTypeSet(rawValue: 1 << 2)
+    /// Non-integral numbers (a set with `.number` always has `.integer` too).
+    public static let number = JSONTypeSet(rawValue: 1 << 3)
+    public static let string = JSONTypeSet(rawValue: 1 << 4)
+    public static let array = JSONTypeSet(rawValue: 1 << 5)
+    public static let object = JSONTypeSet(rawValue: 1 << 6)
 
-    init(typeName: String) {
-        switch typeName {
-        case "null": self = .null
-        case "boolean": self = .boolean
-        case "integer": self = .integer
-        case "number": self = .number
-        case "string": self = .string
-        case "array": self = .array
-        case "object": self = .object
-        default: self = []
-        }
-    }
+    public static let all: JSONTypeSet = [.null, .boolean, .integer, .number, .string, .array, .object]
+    /// Values that are not containers.
+    public static let scalars: JSONTypeSet = [.boolean, .integer, .number, .string]
 
     public var description: String {
         var names: [String] = []
@@ -46,176 +34,188 @@ public struct InferredTypes: OptionSet, Sendable, Hashable, CustomStringConverti
         if contains(.object) { names.append("object") }
         return names.isEmpty ? "nothing" : names.joined(separator: ", ")
     }
+
+    /// From a compiled `type` mask: `number` brings `integer` along.
+    init(_ mask: TypeMask) {
+        var set = JSONTypeSet(rawValue: mask.rawValue)
+        if set.contains(.number) { set.insert(.integer) }
+        self = set
+    }
+
+    /// The type of a constant value.
+    init(_ node: Node) {
+        switch node.kind {
+        case .null: self = .null
+        case .boolean: self = .boolean
+        case .number: self = node.int64 != nil || node.uint64 != nil ? .integer : .number
+        case .string: self = .string
+        case .array: self = .array
+        case .object: self = .object
+        }
+    }
 }
 
-/// What a schema implies at one location.
-public struct LocationInference: Sendable, Hashable {
-    /// Every valid document has a value here.
+/// What a schema says about a location.
+public struct LocationShape: Sendable, Hashable, CustomStringConvertible {
+    /// The types a valid document's value there may have (empty: no valid document has one).
+    public var types: JSONTypeSet
+    /// Every valid document has a value there (each property on the way is `required`).
     public var mustExist: Bool
-    /// The types a value here may have.
-    public var types: InferredTypes
-    /// The schema's `default` here, if one is unambiguous.
-    public var defaultValue: JSONValue?
 
-    public init(mustExist: Bool, types: InferredTypes, defaultValue: JSONValue? = nil) {
-        self.mustExist = mustExist
+    public init(types: JSONTypeSet, mustExist: Bool) {
         self.types = types
-        self.defaultValue = defaultValue
+        self.mustExist = mustExist
     }
 
-    /// Nothing known: may be absent, any type.
-    public static let unknown = LocationInference(mustExist: false, types: .any)
+    public var description: String { "\(types)\(mustExist ? " (required)" : "")" }
+
+    /// Both hold (allOf): types intersect, existence of either side holds.
+    func intersecting(_ other: LocationShape) -> LocationShape {
+        LocationShape(types: types.intersection(other.types), mustExist: mustExist || other.mustExist)
+    }
+
+    /// Either holds (anyOf, oneOf, if/then/else): types unite, existence only if both promise it.
+    func uniting(_ other: LocationShape) -> LocationShape {
+        LocationShape(types: types.union(other.types), mustExist: mustExist && other.mustExist)
+    }
 }
 
-public enum SchemaInference {
-    /// What `schema` (a JSON schema document) implies at `pointer`. `rootIsObject`: the
-    /// documents are known to be objects (collection documents are), so the root's `required`
-    /// applies even without `type: object`.
-    public static func infer(_ schema: JSONValue, at pointer: JSONPointer, rootIsObject: Bool = true) -> LocationInference {
-        var walker = Walker(root: schema)
-        return walker.infer(schema, tokens: pointer.tokens[...], depth: 0, knownObject: rootIsObject)
+/// A top-level property a schema describes, with its shape.
+public struct SchemaProjection: Sendable, Hashable {
+    /// The property's name (Flow's field name).
+    public var field: String
+    public var pointer: JSONPointer
+    public var shape: LocationShape
+}
+
+extension Schema {
+    /// The shape of the location `pointer`, found statically by following `properties`,
+    /// `additionalProperties`, `prefixItems` and `items` from the root, through `$ref` and
+    /// `allOf` (both hold) and `anyOf`, `oneOf`, `if`/`then`/`else` (either holds).
+    /// `patternProperties`, `not` and `dependentSchemas` are not followed, so the answer may
+    /// allow more than the schema does, never less.
+    public func shape(at pointer: JSONPointer) -> LocationShape {
+        SchemaInference(program: program).shape(program.root, tokens: pointer.tokens[...], depth: 0)
     }
 
-    /// The top-level properties an object schema declares (`properties`, in name order), with
-    /// what it implies for each: the fields a materialization projects by default.
-    public static func topLevelProperties(_ schema: JSONValue) -> [(name: String, inference: LocationInference)] {
-        var names: Set<String> = []
-        var walker = Walker(root: schema)
-        walker.collectPropertyNames(schema, into: &names, depth: 0)
+    /// The properties the schema names at its root (through references and applicators), with
+    /// their shapes, sorted by name.
+    public func projections() -> [SchemaProjection] {
+        let inference = SchemaInference(program: program)
+        var names = Set<String>()
+        inference.collectPropertyNames(program.root, into: &names, depth: 0)
         return names.sorted().map { name in
-            (name, infer(schema, at: JSONPointer(tokens: [JSONPointer.Token(name)])))
+            let pointer = JSONPointer(names: [name])
+            return SchemaProjection(field: name, pointer: pointer, shape: shape(at: pointer))
         }
     }
+}
 
-    struct Walker {
-        let root: JSONValue
-        /// Deeper than this, a schema is treated as unknown (reference cycles).
-        static let depthMax = 64
+/// The static walk behind `Schema.shape(at:)` and `Schema.projections()`.
+struct SchemaInference {
+    let program: SchemaProgram
+    /// References may cycle (`$ref: "#"`); deeper than this a location is unconstrained.
+    static let depthMax = 64
 
-        init(root: JSONValue) { self.root = root }
-
-        /// The inference for `tokens` below `schema`.
-        mutating func infer(_ schema: JSONValue, tokens: ArraySlice<JSONPointer.Token>, depth: Int, knownObject: Bool) -> LocationInference {
-            if depth > Self.depthMax { return .unknown }
-            switch schema {
-            case .bool(true): return .unknown
-            case .bool(false): return LocationInference(mustExist: true, types: [])  // nothing is valid
-            case .object(let object):
-                var result = tokens.isEmpty ? here(object) : child(object, tokens: tokens, depth: depth, knownObject: knownObject)
-                // In-place applicators narrow the result.
-                if let reference = object["$ref"]?.string {
-                    if let target = resolve(reference) {
-                        result = Self.intersect(result, infer(target, tokens: tokens, depth: depth + 1, knownObject: knownObject))
-                    }
+    /// The shape of the location `tokens` below an instance of `node`, given that the instance
+    /// exists (so an empty `tokens` always exists).
+    func shape(_ node: Int32, tokens: ArraySlice<JSONPointer.Token>, depth: Int) -> LocationShape {
+        let unconstrained = LocationShape(types: .all, mustExist: tokens.isEmpty)
+        guard depth < Self.depthMax else { return LocationShape(types: .all, mustExist: false) }
+        let compiled = program.nodes[Int(node)]
+        switch compiled.constant {
+        case .alwaysValid: return unconstrained
+        case .alwaysInvalid: return LocationShape(types: [], mustExist: false)
+        case .none: break
+        }
+        var result = unconstrained
+        // Below this node: the child's shape from this node's own keywords (intersected), and
+        // whether this node requires the child.
+        var matchedProperty = false
+        var child: LocationShape?
+        func addChild(_ shape: LocationShape) { child = child.map { $0.intersecting(shape) } ?? shape }
+        var required = false
+        for keywordIndex in Int(compiled.keywordStart)..<Int(compiled.keywordEnd) {
+            switch program.keywords[keywordIndex] {
+            case .type(let mask) where tokens.isEmpty:
+                result.types.formIntersection(JSONTypeSet(mask))
+            case .constant(let index) where tokens.isEmpty:
+                result.types.formIntersection(JSONTypeSet(program.constants[Int(index)].root))
+            case .enumeration(let start, let count) where tokens.isEmpty:
+                var types: JSONTypeSet = []
+                for index in Int(start)..<Int(start + count) { types.formUnion(JSONTypeSet(program.constants[index].root)) }
+                result.types.formIntersection(types)
+            case .enumerationOfStrings where tokens.isEmpty:
+                result.types.formIntersection(.string)
+            case .properties(let start, let count) where !tokens.isEmpty:
+                let name = Array(tokens.first!.name.utf8)
+                for entry in program.names[Int(start)..<Int(start + count)] where program.bytes(of: entry).elementsEqual(name) {
+                    addChild(shape(entry.node, tokens: tokens.dropFirst(), depth: depth + 1))
+                    matchedProperty = true
                 }
-                if let branches = object["allOf"]?.array {
-                    for branch in branches { result = Self.intersect(result, infer(branch, tokens: tokens, depth: depth + 1, knownObject: knownObject)) }
+            case .additionalProperties(let additional, _, _, _, _) where !tokens.isEmpty:
+                if !matchedProperty { addChild(shape(additional, tokens: tokens.dropFirst(), depth: depth + 1)) }
+            case .prefixItems(let start, let count) where !tokens.isEmpty:
+                if let index = tokens.first!.index, index < Int(count) {
+                    addChild(shape(program.nodeLists[Int(start) + index], tokens: tokens.dropFirst(), depth: depth + 1))
                 }
-                for keyword in ["anyOf", "oneOf"] {
-                    if let branches = object[keyword]?.array, !branches.isEmpty {
-                        let union = branches.map { infer($0, tokens: tokens, depth: depth + 1, knownObject: knownObject) }.reduce(nil) { (sum: LocationInference?, next) in
-                            sum.map { Self.union($0, next) } ?? next
-                        }
-                        if let union { result = Self.intersect(result, union) }
-                    }
+            case .items(let items, let from) where !tokens.isEmpty:
+                if let index = tokens.first!.index, index >= Int(from) {
+                    addChild(shape(items, tokens: tokens.dropFirst(), depth: depth + 1))
                 }
-                if object["if"] != nil, let then = object["then"], let otherwise = object["else"] {
-                    result = Self.intersect(result, Self.union(infer(then, tokens: tokens, depth: depth + 1, knownObject: knownObject),
-                                                               infer(otherwise, tokens: tokens, depth: depth + 1, knownObject: knownObject)))
+            case .required(let start, let count) where !tokens.isEmpty:
+                let name = Array(tokens.first!.name.utf8)
+                if program.names[Int(start)..<Int(start + count)].contains(where: { program.bytes(of: $0).elementsEqual(name) }) {
+                    required = true
                 }
-                return result
+            case .reference(let target), .dynamicReference(let target, _), .recursiveReference(let target, _):
+                result = result.intersecting(shape(target, tokens: tokens, depth: depth + 1))
+            case .allOf(let start, let count):
+                for index in Int(start)..<Int(start + count) {
+                    result = result.intersecting(shape(program.nodeLists[index], tokens: tokens, depth: depth + 1))
+                }
+            case .anyOf(let start, let count), .oneOf(let start, let count):
+                var union: LocationShape?
+                for index in Int(start)..<Int(start + count) {
+                    let branch = shape(program.nodeLists[index], tokens: tokens, depth: depth + 1)
+                    union = union.map { $0.uniting(branch) } ?? branch
+                }
+                if let union { result = result.intersecting(union) }
+            case .conditional(_, let then, let otherwise):
+                let thenShape = then >= 0 ? shape(then, tokens: tokens, depth: depth + 1) : unconstrained
+                let elseShape = otherwise >= 0 ? shape(otherwise, tokens: tokens, depth: depth + 1) : unconstrained
+                result = result.intersecting(thenShape.uniting(elseShape))
             default:
-                return .unknown
+                break
             }
         }
-
-        /// The schema object's own statements about its location.
-        private func here(_ object: JSONObject) -> LocationInference {
-            var types = InferredTypes.any
-            if let type = object["type"] {
-                if let name = type.string {
-                    types = InferredTypes(typeName: name)
-                } else if let names = type.array {
-                    types = names.reduce([]) { $0.union(InferredTypes(typeName: $1.string ?? "")) }
-                }
-            }
-            if let constant = object["const"] { types = types.intersection(Self.types(of: constant)) }
-            if let values = object["enum"]?.array { types = types.intersection(values.reduce([]) { $0.union(Self.types(of: $1)) }) }
-            return LocationInference(mustExist: true, types: types, defaultValue: object["default"])
+        if !tokens.isEmpty {
+            // The child exists if this node requires it; the location below it if the child's
+            // own schema then promises the rest.
+            let below = child ?? LocationShape(types: .all, mustExist: tokens.count == 1)
+            result = result.intersecting(LocationShape(types: below.types, mustExist: required && below.mustExist))
         }
+        return result
+    }
 
-        /// The location `tokens` below this object schema, through `properties`,
-        /// `patternProperties`-free `additionalProperties`, `items` and `prefixItems`.
-        private mutating func child(_ object: JSONObject, tokens: ArraySlice<JSONPointer.Token>, depth: Int, knownObject: Bool) -> LocationInference {
-            let token = tokens.first!
-            let rest = tokens.dropFirst()
-            // Without a schema for the child, it is anything (and, at the end of the path, it
-            // exists exactly when it is required).
-            var result = rest.isEmpty ? LocationInference(mustExist: true, types: .any) : .unknown
-            if let property = object["properties"]?[token.name] {
-                result = infer(property, tokens: rest, depth: depth + 1, knownObject: false)
-            } else if object["patternProperties"] == nil, let additional = object["additionalProperties"] {
-                result = infer(additional, tokens: rest, depth: depth + 1, knownObject: false)
-            } else if let index = token.index {
-                if let prefix = object["prefixItems"]?.array, index < prefix.count {
-                    result = infer(prefix[index], tokens: rest, depth: depth + 1, knownObject: false)
-                } else if let items = object["items"], items.array == nil {
-                    result = infer(items, tokens: rest, depth: depth + 1, knownObject: false)
-                }
-            }
-            // The child exists when this location exists and requires it (objects), and the
-            // rest of the path exists below it.
-            let required = object["required"]?.array?.contains { $0.string == token.name } ?? false
-            let mayBeOtherType = !knownObject && !here(object).types.subtracting([.object]).isEmpty
-            result.mustExist = result.mustExist && required && !mayBeOtherType
-            return result
-        }
-
-        /// Only references within the root document (`#`, `#/…`) are followed.
-        private func resolve(_ reference: String) -> JSONValue? {
-            guard reference.hasPrefix("#") else { return nil }
-            let fragment = String(reference.dropFirst())
-            if fragment.isEmpty { return root }
-            guard let pointer = try? JSONPointer(parsing: fragment) else { return nil }
-            return root[pointer: pointer]
-        }
-
-        mutating func collectPropertyNames(_ schema: JSONValue, into names: inout Set<String>, depth: Int) {
-            guard depth <= Self.depthMax, let object = schema.object else { return }
-            if let properties = object["properties"]?.object {
-                for name in properties.names { names.insert(name) }
-            }
-            if let reference = object["$ref"]?.string, let target = resolve(reference) {
+    /// Property names of the object at `node` (through references and applicators).
+    func collectPropertyNames(_ node: Int32, into names: inout Set<String>, depth: Int) {
+        guard depth < Self.depthMax else { return }
+        let compiled = program.nodes[Int(node)]
+        for keywordIndex in Int(compiled.keywordStart)..<Int(compiled.keywordEnd) {
+            switch program.keywords[keywordIndex] {
+            case .properties(let start, let count):
+                for entry in program.names[Int(start)..<Int(start + count)] { names.insert(program.name(entry)) }
+            case .reference(let target), .dynamicReference(let target, _), .recursiveReference(let target, _):
                 collectPropertyNames(target, into: &names, depth: depth + 1)
-            }
-            for keyword in ["allOf", "anyOf", "oneOf"] {
-                for branch in object[keyword]?.array ?? [] { collectPropertyNames(branch, into: &names, depth: depth + 1) }
-            }
-        }
-
-        static func types(of value: JSONValue) -> InferredTypes {
-            switch value {
-            case .null: return .null
-            case .bool: return .boolean
-            case .string: return .string
-            case .array: return .array
-            case .object: return .object
+            case .allOf(let start, let count), .anyOf(let start, let count), .oneOf(let start, let count):
+                for index in Int(start)..<Int(start + count) { collectPropertyNames(program.nodeLists[index], into: &names, depth: depth + 1) }
+            case .conditional(_, let then, let otherwise):
+                if then >= 0 { collectPropertyNames(then, into: &names, depth: depth + 1) }
+                if otherwise >= 0 { collectPropertyNames(otherwise, into: &names, depth: depth + 1) }
             default:
-                if let number = value.number, number.exactInteger != nil { return .integer }
-                return .fractional
+                break
             }
-        }
-
-        /// Both hold (in-place applicators).
-        static func intersect(_ left: LocationInference, _ right: LocationInference) -> LocationInference {
-            LocationInference(mustExist: left.mustExist || right.mustExist, types: left.types.intersection(right.types),
-                              defaultValue: left.defaultValue ?? right.defaultValue)
-        }
-
-        /// One of them holds (anyOf, oneOf, then/else).
-        static func union(_ left: LocationInference, _ right: LocationInference) -> LocationInference {
-            LocationInference(mustExist: left.mustExist && right.mustExist, types: left.types.union(right.types),
-                              defaultValue: left.defaultValue == right.defaultValue ? left.defaultValue : nil)
         }
     }
 }

@@ -9,22 +9,31 @@ public struct MaterializationBindingSpec: Sendable {
     public let selector: PartitionSelector
     public let resource: MaterializationResource
     public let fields: FieldSelection
+    /// Bumping it rebuilds the binding's target (table, keys, files) from the collection's start.
     public let backfill: Int
+    /// The collection's named projections (field → location) from the catalog, which
+    /// `fields.include` may name besides top-level properties.
+    public let projections: [String: JSONPointer]
 
     public init(index: Int, collection: CollectionSpec, selector: PartitionSelector, resource: MaterializationResource,
-                fields: FieldSelection, backfill: Int) {
+                fields: FieldSelection, backfill: Int, projections: [String: JSONPointer] = [:]) {
         self.index = index
         self.collection = collection
         self.selector = selector
         self.resource = resource
         self.fields = fields
         self.backfill = backfill
+        self.projections = projections
     }
 
-    /// Delta updates store each transaction's combined documents without loading.
+    /// Delta updates store each transaction's combined documents without loading. Files and
+    /// S3 are always delta updates: an archive of each transaction's combined documents.
     public var deltaUpdates: Bool {
-        if case .table(_, _, let delta) = resource { return delta }
-        return false
+        switch resource {
+        case .table(_, _, let delta): return delta
+        case .files: return true
+        case .redis: return false
+        }
     }
 }
 

@@ -1,41 +1,74 @@
 import Testing
-@testable import SluiceSchema
 import SluiceDocument
+@testable import SluiceSchema
 
+/// `Schema.shape(at:)` and `Schema.projections()`: types and existence of locations, found
+/// without a document (materializations choose typed columns with them).
 @Suite struct SchemaInferenceTests {
-    func infer(_ schema: String, _ pointer: JSONPointer) throws -> LocationInference {
-        SchemaInference.infer(try JSONValue(parsing: schema), at: pointer)
+    static func shape(_ schemaText: String, _ pointer: JSONPointer) throws -> LocationShape {
+        try schema(schemaText).shape(at: pointer)
     }
 
-    @Test func requiredPropertiesWithTypes() throws {
-        let schema = ##"{"type":"object","required":["id","customer"],"properties":{"id":{"type":"integer"},"customer":{"type":"object","required":["cid"],"properties":{"cid":{"type":"string"},"tier":{"enum":["a","b"]}}},"amount":{"type":["number","null"],"default":0}}}"##
-        #expect(try infer(schema, "/id") == LocationInference(mustExist: true, types: .integer))
-        #expect(try infer(schema, "/customer/cid") == LocationInference(mustExist: true, types: .string))
-        #expect(try infer(schema, "/customer/tier") == LocationInference(mustExist: false, types: .string))
-        #expect(try infer(schema, "/amount") == LocationInference(mustExist: false, types: [.number, .null], defaultValue: 0))
-        #expect(try infer(schema, "/nope") == .unknown)
+    @Test func typesAndRequiredOfTopLevelProperties() throws {
+        let text = ##"""
+            {"type": "object", "required": ["id", "n"],
+             "properties": {"id": {"type": "string"}, "n": {"type": "integer"}, "x": {"type": "number"},
+                            "flag": {"type": ["boolean", "null"]}, "tags": {"type": "array"}, "any": {}}}
+            """##
+        #expect(try Self.shape(text, "/id") == LocationShape(types: .string, mustExist: true))
+        #expect(try Self.shape(text, "/n") == LocationShape(types: .integer, mustExist: true))
+        #expect(try Self.shape(text, "/x") == LocationShape(types: [.integer, .number], mustExist: false))
+        #expect(try Self.shape(text, "/flag") == LocationShape(types: [.boolean, .null], mustExist: false))
+        #expect(try Self.shape(text, "/tags") == LocationShape(types: .array, mustExist: false))
+        #expect(try Self.shape(text, "/any") == LocationShape(types: .all, mustExist: false))
+        #expect(try Self.shape(text, "/missing") == LocationShape(types: .all, mustExist: false))
+        #expect(try Self.shape(text, "") == LocationShape(types: .object, mustExist: true))
+        #expect(try schema(text).projections().map(\.field) == ["any", "flag", "id", "n", "tags", "x"])
     }
 
-    @Test func referencesAndApplicators() throws {
-        let schema = ##"{"$defs":{"key":{"type":"string"}},"allOf":[{"required":["k"]},{"properties":{"k":{"$ref":"#/$defs/key"}}}]}"##
-        #expect(try infer(schema, "/k") == LocationInference(mustExist: true, types: .string))
-        let union = ##"{"type":"object","oneOf":[{"required":["k"],"properties":{"k":{"type":"string"}}},{"required":["k"],"properties":{"k":{"type":"integer"}}}]}"##
-        #expect(try infer(union, "/k") == LocationInference(mustExist: true, types: [.string, .integer]))
-        let partial = ##"{"anyOf":[{"required":["k"]},{}]}"##
-        #expect(try infer(partial, "/k").mustExist == false)
-        let cycle = ##"{"$ref":"#"}"##
-        #expect(try infer(cycle, "/k") == .unknown)
+    @Test func nestedLocationsNeedEveryStepRequired() throws {
+        let text = ##"""
+            {"type": "object", "required": ["customer"],
+             "properties": {"customer": {"type": "object", "required": ["cid"],
+                                          "properties": {"cid": {"type": "string"}, "tier": {"enum": ["gold", "silver"]}}},
+                            "other": {"properties": {"deep": {"const": 3}}, "required": ["deep"]}}}
+            """##
+        #expect(try Self.shape(text, "/customer/cid") == LocationShape(types: .string, mustExist: true))
+        #expect(try Self.shape(text, "/customer/tier") == LocationShape(types: .string, mustExist: false))
+        // `other` itself is optional, so its required child is not promised.
+        #expect(try Self.shape(text, "/other/deep") == LocationShape(types: .integer, mustExist: false))
     }
 
-    @Test func aParentThatMayNotBeAnObjectDoesNotGuaranteeItsChild() throws {
-        let schema = ##"{"type":"object","required":["a"],"properties":{"a":{"type":["object","null"],"required":["b"],"properties":{"b":{"type":"string"}}}}}"##
-        #expect(try infer(schema, "/a/b").mustExist == false)
+    @Test func referencesAndAllOfIntersectAnyOfUnites() throws {
+        let text = ##"""
+            {"$defs": {"count": {"type": "integer"}, "label": {"type": ["string", "integer"]}},
+             "allOf": [{"required": ["a"]}, {"properties": {"a": {"$ref": "#/$defs/label"}}}],
+             "properties": {"a": {"type": ["integer", "boolean"]}, "c": {"$ref": "#/$defs/count"}},
+             "anyOf": [{"properties": {"b": {"type": "string"}}, "required": ["b"]},
+                       {"properties": {"b": {"type": "integer"}}}]}
+            """##
+        #expect(try Self.shape(text, "/a") == LocationShape(types: .integer, mustExist: true))
+        #expect(try Self.shape(text, "/b") == LocationShape(types: [.string, .integer], mustExist: false))
+        #expect(try Self.shape(text, "/c") == LocationShape(types: .integer, mustExist: false))
+        #expect(try schema(text).projections().map(\.field) == ["a", "b", "c"])
     }
 
-    @Test func topLevelProperties() throws {
-        let schema = try JSONValue(parsing: ##"{"properties":{"b":{"type":"string"},"a":{"type":"integer"}},"required":["a"],"allOf":[{"properties":{"c":{}}}]}"##)
-        let found = SchemaInference.topLevelProperties(schema)
-        #expect(found.map(\.name) == ["a", "b", "c"])
-        #expect(found[0].inference == LocationInference(mustExist: true, types: .integer))
+    @Test func conditionalsAndItems() throws {
+        let text = ##"""
+            {"if": {"properties": {"k": {"const": 1}}}, "then": {"properties": {"v": {"type": "string"}}},
+             "else": {"properties": {"v": {"type": "boolean"}}},
+             "properties": {"list": {"prefixItems": [{"type": "string"}], "items": {"type": "number"}}}}
+            """##
+        #expect(try Self.shape(text, "/v") == LocationShape(types: [.string, .boolean], mustExist: false))
+        #expect(try Self.shape(text, "/list/0").types == .string)
+        #expect(try Self.shape(text, "/list/3").types == [.integer, .number])
+    }
+
+    @Test func recursiveSchemasTerminate() throws {
+        let text = ##"{"properties": {"child": {"$ref": "#"}, "n": {"type": "integer"}}}"##
+        #expect(try Self.shape(text, "/child/child/child/n").types == .integer)
+        #expect(try Self.shape(text, "/n") == LocationShape(types: .integer, mustExist: false))
+        #expect(try schema(text).projections().map(\.field) == ["child", "n"])
+        #expect(JSONTypeSet([.integer, .number, .null]).description == "null, number")
     }
 }
