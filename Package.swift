@@ -36,11 +36,14 @@ let package = Package(
         .library(name: "SluicePostgres", targets: ["SluicePostgres"]),
         .library(name: "SluiceRedis", targets: ["SluiceRedis"]),
         .library(name: "SluiceS3", targets: ["SluiceS3"]),
+        .library(name: "SluiceHTTP", targets: ["SluiceHTTP"]),
+        .library(name: "SluiceCapture", targets: ["SluiceCapture"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.0"),
     ],
     targets: [
         // System libraries (Debian: liblz4-dev, libzstd-dev, libxxhash-dev, libssl-dev).
@@ -50,6 +53,7 @@ let package = Package(
         .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
         .systemLibrary(name: "CLibCrypto", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
         .systemLibrary(name: "CLibPQ", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
+        .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
 
         // The standard benchmark workload: deterministic, seeded CRM-like JSON documents.
         .target(name: "SluiceWorkload", swiftSettings: strict),
@@ -108,10 +112,25 @@ let package = Package(
                            .product(name: "Logging", package: "swift-log")],
             swiftSettings: strict),
 
+        // A small HTTP/1.1 server over SwiftNIO: routes with path parameters, async handlers,
+        // body limits (http-ingest; later the runtime's /metrics).
+        .target(
+            name: "SluiceHTTP",
+            dependencies: [.product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
+                           .product(name: "NIOHTTP1", package: "swift-nio")],
+            swiftSettings: strict),
+
+        // Capture connectors: files (JSON lines, CSV, compressed, follow), http-ingest (docs/captures.md).
+        .target(
+            name: "SluiceCapture",
+            dependencies: ["SluiceTask", "SluiceDocument", "SluiceSchema", "SluiceCatalog", "SluiceCollection", "SluiceHTTP",
+                           "CZstd", "CLZ4", "CZlib", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: strict),
+
         // Runs a catalog's tasks: state store, capture/derivation/materialization runners, engine.
         .target(
             name: "SluiceRuntime",
-            dependencies: ["SluiceTask", "SluiceCollection", "SluiceCatalog", "SluiceMessage", "SluiceJournal",
+            dependencies: ["SluiceTask", "SluiceCapture", "SluiceCollection", "SluiceCatalog", "SluiceMessage", "SluiceJournal",
                            "SluiceSQLite", "SluiceCombine", "SluiceReduce", "SluiceDocument", "SluiceSchema",
                            .product(name: "Logging", package: "swift-log")],
             swiftSettings: strict),
@@ -178,6 +197,11 @@ let package = Package(
             name: "SluiceRedisTests", dependencies: ["SluiceRedis", "SluiceTestSupport", "SluiceWorkload"], swiftSettings: strict),
         .testTarget(
             name: "SluiceS3Tests", dependencies: ["SluiceS3", "SluiceTestSupport", "SluiceWorkload"], swiftSettings: strict),
+        .testTarget(
+            name: "SluiceCaptureTests",
+            dependencies: ["SluiceCapture", "SluiceHTTP", "SluiceTask", "SluiceRuntime", "SluiceCollection", "SluiceDocument",
+                           "SluiceTestSupport", "SluiceWorkload", "CZstd", "CLZ4", "CZlib"],
+            swiftSettings: strict),
         .testTarget(
             name: "SluiceBenchTests",
             dependencies: ["SluiceBench", "SluiceJournal", "SluiceWorkload", "SluiceCombine", "SluiceDocument", "SluiceSchema"],
