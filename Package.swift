@@ -151,7 +151,8 @@ let package = Package(
         .target(
             name: "SluiceBench",
             dependencies: ["SluiceJournal", "SluiceDocument", "SluiceWorkload", "SluiceSchema", "SluiceReduce", "SluiceCombine",
-                           "SluiceCollection"],
+                           "SluiceCollection",
+                           "SluiceCapture", "SluiceRuntime", "SluiceCatalog", "SluiceTask", .product(name: "Logging", package: "swift-log")],
             swiftSettings: strict),
         .executableTarget(
             name: "sluice-bench",
