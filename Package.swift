@@ -203,6 +203,7 @@ let package = Package(
             dependencies: ["SluiceCapture", "SluiceHTTP", "SluiceTask", "SluiceRuntime", "SluiceCollection", "SluiceDocument",
                            "SluiceTestSupport", "SluiceWorkload", "CZstd", "CLZ4", "CZlib"],
             swiftSettings: strict),
+        .testTarget(name: "SluiceHTTPTests", dependencies: ["SluiceHTTP", "SluiceTestSupport"], swiftSettings: strict),
         .testTarget(
             name: "SluiceBenchTests",
             dependencies: ["SluiceBench", "SluiceJournal", "SluiceWorkload", "SluiceCombine", "SluiceDocument", "SluiceSchema"],

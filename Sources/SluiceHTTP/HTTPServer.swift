@@ -52,6 +52,8 @@ public final class HTTPServer: Sendable {
                 .serverChannelOption(ChannelOptions.backlog, value: 256)
                 .serverChannelOption(ChannelOptions.socketOption(.so_reuseaddr), value: 1)
                 .childChannelOption(ChannelOptions.socketOption(.tcp_nodelay), value: 1)
+                // A client that half-closes after its request still gets the answer.
+                .childChannelOption(ChannelOptions.allowRemoteHalfClosure, value: true)
                 .bind(host: host, port: requestedPort) { channel in
                     channel.eventLoop.makeCompletedFuture {
                         try channel.pipeline.syncOperations.configureHTTPServerPipeline(withErrorHandling: true)
