@@ -277,15 +277,16 @@ PAIRS: list[Pair] = [
         Pair(
             figure=f"capture.http.batch{batch}",
             metric="docs_per_s",
-            sluice=lambda c, batch=batch: [c.sluice_bench, "capture.http", "--batch", str(batch), "--work-dir", str(c.work_dir),
-                                           *c.workload_args()],
-            peer=lambda c, batch=batch: [sys.executable, str(PEERS / "http_ingest_peer.py"), "--sluice-bench", c.sluice_bench,
-                                         "--work-dir", str(c.work_dir), "--batch", str(batch), *c.workload_args()],
+            sluice=lambda c, batch=batch, requests=requests: [c.sluice_bench, "capture.http", "--batch", str(batch), "--requests",
+                                                              str(requests), "--work-dir", str(c.work_dir), *c.workload_args()],
+            peer=lambda c, batch=batch, requests=requests: [sys.executable, str(PEERS / "http_ingest_peer.py"), "--sluice-bench",
+                                                            c.sluice_bench, "--work-dir", str(c.work_dir), "--batch", str(batch),
+                                                            "--requests", str(requests), *c.workload_args()],
             peer_name="Python http.server + fsync",
             note="16 keep-alive connections, closed loop; each answer waits for the durable commit",
             extra_metrics=["requests_per_s", "p50_ms", "p99_ms"],
         )
-        for batch in (1, 100)
+        for batch, requests in ((1, 5_000), (100, 2_000))
     ],
 ]
 

@@ -58,6 +58,11 @@ class Handler(BaseHTTPRequestHandler):
         pass
 
 
+class Server(ThreadingHTTPServer):
+    request_queue_size = 128  # the default backlog of 5 resets some of 16 connections opened at once
+    daemon_threads = True
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sluice-bench", required=True)
@@ -72,8 +77,7 @@ def main() -> int:
     os.makedirs(args.work_dir, exist_ok=True)
     with tempfile.NamedTemporaryFile(dir=args.work_dir, prefix="http-peer-", suffix=".jsonl") as output:
         Handler.output = output
-        server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        server.daemon_threads = True
+        server = Server(("127.0.0.1", 0), Handler)
         threading.Thread(target=server.serve_forever, daemon=True).start()
         command = [args.sluice_bench, "capture.http.load", "--port", str(server.server_address[1]),
                    "--subject", "python-http.server+fsync", "--batch", str(args.batch),

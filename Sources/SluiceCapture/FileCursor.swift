@@ -47,7 +47,7 @@ final class FileCursor {
             throw InputError(path: path, message: "cannot stat: \(String(cString: strerror(errno)))")
         }
         let size = Int64(information.st_size)
-        let prefix = try file.bytes(at: 0, count: Int(min(size, Int64(FilePosition.fingerprintBytesMax))))
+        let prefix = try Self.contentPrefix(file: file, path: path, compression: compression, size: size)
         var position = stored ?? FilePosition()
         if let stored {
             let replaced = prefix.count < stored.prefixBytes
@@ -83,6 +83,24 @@ final class FileCursor {
             streamOffset = 0
             skipBytes = position.offset
         }
+    }
+
+    /// The first `FilePosition.fingerprintBytesMax` bytes of the file's content: raw for plain
+    /// files, decoded for compressed ones (recompressing a grown file changes its raw bytes,
+    /// headers included, but not its content's beginning).
+    private static func contentPrefix(file: PlainFile, path: String, compression: InputCompression, size: Int64) throws -> [UInt8] {
+        let count = FilePosition.fingerprintBytesMax
+        guard compression != .none else { return try file.bytes(at: 0, count: Int(min(size, Int64(count)))) }
+        let decoder = try compression.open(path)
+        var prefix = [UInt8](repeating: 0, count: count)
+        var filled = 0
+        while filled < count {
+            let got = try prefix.withUnsafeMutableBytes { try decoder.read(into: UnsafeMutableRawBufferPointer(rebasing: $0[filled...])) }
+            if got == 0 { break }
+            filled += got
+        }
+        prefix.removeLast(count - filled)
+        return prefix
     }
 
     /// Reads the next chunk and appends its documents. Returns false at the end of what the

@@ -7,8 +7,9 @@ struct FilePosition: Sendable, Equatable {
     var offset: Int64 = 0
     /// Lines (CSV: physical lines) through `offset`, so errors name lines after a restart too.
     var line: Int = 0
-    /// The fingerprint: FNV-1a 64 of the first `prefixBytes` raw bytes of the file. A file whose
-    /// first bytes changed, or that became shorter than them, was replaced: read from its start.
+    /// The fingerprint: FNV-1a 64 of the first `prefixBytes` bytes of the file's content
+    /// (decoded, for a compressed file). A file whose content's first bytes changed, or that
+    /// became shorter than them, was replaced: read from its start.
     var prefixBytes: Int = 0
     var prefixHash: UInt64 = FilePosition.fingerprintSeed
     /// Compressed files: the raw size when they were last read to their end (a decoder cannot

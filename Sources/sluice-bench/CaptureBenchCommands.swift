@@ -50,10 +50,12 @@ struct CaptureHTTPLoad: AsyncParsableCommand {
     @Option(help: "The server's port on 127.0.0.1.") var port: Int
     @Option(help: "The path to POST to.") var path: String = "/events"
     @Option(help: "Who is measured (the subject of the printed line).") var subject: String = "peer"
+    @Option(help: "Bearer token sent with each request.") var token: String = "bench-token"
 
     func run() async throws {
         let bodies = CaptureBenchmarks.requestBodies(workload.spec, batch: load.batch, requests: load.requestCount)
-        let report = await HTTPLoadGenerator(port: port, path: path, connections: load.connections).run(bodies: bodies)
+        let report = await HTTPLoadGenerator(port: port, path: path, headers: [("authorization", "Bearer \(token)")],
+                                             connections: load.connections).run(bodies: bodies)
         if report.failures > 0 { throw BenchmarkError("\(report.failures) requests failed; first: \(report.firstFailure ?? "")") }
         print(CaptureBenchmarks.result(report, figure: "capture.http.batch\(load.batch)", subject: subject, batch: load.batch,
                                        connections: load.connections, bytes: bodies.reduce(0) { $0 + $1.count }).jsonLine)

@@ -85,6 +85,24 @@ func ids(_ documents: [JSONValue]) -> [Int] {
         ])
     }
 
+    /// A compressed CSV file: its header is read from the decoded start, also when resuming.
+    @Test func compressedCSVResumesAfterItsLastRecord() async throws {
+        let harness = try CaptureHarness("files-csv-gz", catalog: filesCatalog(path: "in/*.csv*"))
+        defer { harness.directory.remove() }
+        let rows = (0..<500).map { "\($0),n\($0),\($0).5" }
+        _ = try Compressor.gzip.compress(try harness.directory.write("in/a.csv", "id,name,amount\n" + rows.joined(separator: "\n") + "\n"))
+        try await harness.runUntilIdle(["files": Self.connector])
+        #expect(ids(try await harness.committed("test/events")) == Array(0..<500))
+        // Replaced by a longer file with the same beginning: only the new rows are read.
+        let more = (500..<520).map { "\($0),n\($0),\($0).5" }
+        try? FileManager.default.removeItem(atPath: harness.directory.file("in/a.csv.gz"))
+        _ = try Compressor.gzip.compress(try harness.directory.write("in/a.csv", "id,name,amount\n" + (rows + more).joined(separator: "\n") + "\n"))
+        try await harness.runUntilIdle(["files": Self.connector])
+        let documents = try await harness.committed("test/events")
+        #expect(ids(documents) == Array(0..<520))
+        #expect(documents.last == ["id": 519, "name": "n519", "amount": 519.5])
+    }
+
     @Test func aBadLineFailsTheTaskNamingTheFileAndLine() async throws {
         let harness = try CaptureHarness("files-bad", catalog: filesCatalog(path: "in/*.jsonl"))
         defer { harness.directory.remove() }
