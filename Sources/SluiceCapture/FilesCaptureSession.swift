@@ -147,6 +147,8 @@ final class FilesReader: @unchecked Sendable {
                 pendingHead += 1
                 queued.remove(Self.queueKey(position, path))
                 let binding = bindings[position]
+                // Gone since it was listed (rotated away, say): nothing to read.
+                guard FileManager.default.fileExists(atPath: path) else { continue }
                 cursor = try FileCursor(binding: binding, path: path, stored: positions.files[binding.key]?[path],
                                         chunkBytes: chunkBytes, logger: logger)
                 guard let opened = cursor else { continue }
