@@ -32,7 +32,7 @@ import SluiceWorkload
           - {resource: {path: "**/*.jsonl*"}, target: test/totals}
     """
 
-    @Test func killedFilesCapturesLoseAndDoubleNothing() throws {
+    @Test func killedFilesCapturesLoseAndDoubleNothing() async throws {
         let seed: UInt64 = 0xF11E5
         var random = SplitMix64(seed: seed)
         let directory = TestDirectory("files-crash")
@@ -62,12 +62,12 @@ import SluiceWorkload
         var kills = 0
         for round in 0..<6 {
             let child = try ChildProcess(sluice, arguments, directory: directory.path, label: "run-\(round)")
-            usleep(UInt32(150_000 + random.below(900_000)))
+            try await Task.sleep(nanoseconds: UInt64(150_000 + random.below(900_000)) * 1_000)
             if child.isRunning {
                 child.signal(SIGKILL)
                 kills += 1
             }
-            let status = child.wait()
+            let status = await offPool { child.wait() }
             #expect(status == 0 || status == 128 + SIGKILL, "seed \(seed) round \(round): exit \(status): \(child.standardError)")
             // New lines in an old file and a new file while the capture is down.
             let appended = try #require(FileHandle(forWritingAtPath: directory.file("in/a.jsonl")))
@@ -78,9 +78,9 @@ import SluiceWorkload
         }
         #expect(kills >= 3, "seed \(seed): the runs ended before they could be killed (\(kills) kills)")
         let final = try ChildProcess(sluice, arguments, directory: directory.path, label: "final")
-        #expect(final.wait(seconds: 180) == 0, "seed \(seed): \(final.standardError)")
+        #expect(await offPool { final.wait(seconds: 180) } == 0, "seed \(seed): \(final.standardError)")
 
-        let committed = try ChildProcess.run(sluice, ["collections", "read", "test/lines", "--catalog", catalog, "--data-dir", data])
+        let committed = try await offPool { try ChildProcess.run(sluice, ["collections", "read", "test/lines", "--catalog", catalog, "--data-dir", data]) }
         #expect(committed.status == 0, "\(committed.error)")
         var seen = [Int](repeating: 0, count: nextUID)
         for line in committed.output.split(separator: "\n") {
@@ -92,7 +92,7 @@ import SluiceWorkload
         #expect(duplicated.isEmpty && lost.isEmpty,
                 "seed \(seed): \(duplicated.count) lines duplicated (first \(duplicated.prefix(5))), \(lost.count) lost (first \(lost.prefix(5)))")
 
-        let reduced = try ChildProcess.run(sluice, ["collections", "read", "test/totals", "--reduced", "--catalog", catalog, "--data-dir", data])
+        let reduced = try await offPool { try ChildProcess.run(sluice, ["collections", "read", "test/totals", "--reduced", "--catalog", catalog, "--data-dir", data]) }
         #expect(reduced.status == 0, "\(reduced.error)")
         // The reduced totals (`uid` is lastWriteWins there, so it is left out of the comparison).
         var totals: [Int: (amount: Int, lines: Int)] = [:]
@@ -109,7 +109,7 @@ import SluiceWorkload
     /// Clients POST batches with their own request ids (`idFromHeader`) and retry every request
     /// that got no 200 (connection refused or cut, 503) while `sluice run` is killed and
     /// restarted: at the end each document is in the committed read exactly once.
-    @Test func killedHTTPIngestWithRetryingClientsLosesAndDoublesNothing() throws {
+    @Test func killedHTTPIngestWithRetryingClientsLosesAndDoublesNothing() async throws {
         let seed: UInt64 = 0x1A9E57
         var random = SplitMix64(seed: seed)
         let directory = TestDirectory("http-crash")
@@ -163,23 +163,24 @@ import SluiceWorkload
         for round in 0..<5 {
             let child = try ChildProcess(sluice, arguments, directory: directory.path, label: "run-\(round)")
             server = child
-            usleep(UInt32(200_000 + random.below(600_000)))
+            try await Task.sleep(nanoseconds: UInt64(200_000 + random.below(600_000)) * 1_000)
             guard progress.count < clients * requestsEach else { break }
             child.signal(SIGKILL)
-            #expect(child.wait() == 128 + SIGKILL, "seed \(seed) round \(round): \(child.standardError)")
+            #expect(await offPool { child.wait() } == 128 + SIGKILL, "seed \(seed) round \(round): \(child.standardError)")
             kills += 1
             server = nil
         }
         if server == nil { server = try ChildProcess(sluice, arguments, directory: directory.path, label: "final") }
-        let finished = group.wait(timeout: .now() + 120) == .success
+        let finished = await offPool { group.wait(timeout: .now() + 120) == .success }
         server?.signal(SIGTERM)
-        let status = server?.wait(seconds: 30)
+        let last = server
+        let status = await offPool { last?.wait(seconds: 30) }
         #expect(finished, "seed \(seed): the clients did not finish")
         #expect(progress.failures.isEmpty, "seed \(seed): \(progress.failures.prefix(3))")
         #expect(status == 0, "seed \(seed): the last run exited \(String(describing: status)): \(server?.standardError ?? "")")
         #expect(kills >= 2, "seed \(seed): only \(kills) kills happened before the clients finished")
 
-        let committed = try ChildProcess.run(sluice, ["collections", "read", "test/lines", "--catalog", catalog, "--data-dir", data])
+        let committed = try await offPool { try ChildProcess.run(sluice, ["collections", "read", "test/lines", "--catalog", catalog, "--data-dir", data]) }
         #expect(committed.status == 0, "\(committed.error)")
         let total = clients * requestsEach * documentsEach
         var seen = [Int](repeating: 0, count: total)
@@ -194,6 +195,20 @@ import SluiceWorkload
         #expect(duplicated.isEmpty && lost.isEmpty,
                 "seed \(seed): \(duplicated.count) documents duplicated (first \(duplicated.prefix(5))), \(lost.count) lost (first \(lost.prefix(5))); \(progress.summary)")
         print("http crash test, seed \(seed): \(kills) kills; \(progress.summary)")
+    }
+}
+
+/// Runs blocking work (waiting for a child process, a dispatch group) on its own thread, so
+/// it never holds one of Swift's cooperative threads, which the servers under test need.
+func offPool<Value: Sendable>(_ body: @escaping @Sendable () throws -> Value) async throws -> Value {
+    try await withCheckedThrowingContinuation { continuation in
+        Thread { continuation.resume(with: Result { try body() }) }.start()
+    }
+}
+
+func offPool<Value: Sendable>(_ body: @escaping @Sendable () -> Value) async -> Value {
+    await withCheckedContinuation { continuation in
+        Thread { continuation.resume(returning: body()) }.start()
     }
 }
 

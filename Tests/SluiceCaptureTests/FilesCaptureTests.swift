@@ -173,7 +173,7 @@ func ids(_ documents: [JSONValue]) -> [Int] {
         #expect(ids(try await harness.committed("test/events")) == Array(0..<35))
     }
 
-    private func waitForIDs(_ harness: CaptureHarness, _ engine: Engine, count: Int, seconds: Double = 20) async throws {
+    private func waitForIDs(_ harness: CaptureHarness, _ engine: Engine, count: Int, seconds: Double = 90) async throws {
         let deadline = Date().addingTimeInterval(seconds)
         var have = 0
         while Date() < deadline {

@@ -34,7 +34,7 @@ struct RunningIngest {
         engine = try harness.engine(["http-ingest": HTTPIngestCapture()], maxTransactionSeconds: 0.2)
         let engine = engine
         running = Task { try await engine.run() }
-        let deadline = Date().addingTimeInterval(20)
+        let deadline = Date().addingTimeInterval(90)
         while !FreePort.isListening(port) {
             guard Date() < deadline else { throw RawHTTPClient.Failure(description: "the server did not listen on \(port)") }
             try await Task.sleep(nanoseconds: 10_000_000)

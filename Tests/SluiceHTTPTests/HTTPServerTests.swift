@@ -11,7 +11,7 @@ func exchange(port: Int, _ request: String, halfClose: Bool = true) async throws
             continuation.resume(with: Result {
                 let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
                 defer { close(descriptor) }
-                var timeout = timeval(tv_sec: 20, tv_usec: 0)
+                var timeout = timeval(tv_sec: 90, tv_usec: 0)
                 setsockopt(descriptor, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
                 var address = sockaddr_in()
                 address.sin_family = sa_family_t(AF_INET)
