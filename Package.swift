@@ -8,6 +8,7 @@
 //   SluiceCombine → SluiceReduce → SluiceSchema → SluiceDocument
 //   SluiceJournal                SluiceDocument            SluiceWorkload
 //   SluicePostgres → SluiceDocument
+//   SluiceCapture → SluiceTask, SluiceHTTP (swift-nio), CZstd, CLZ4, CZlib;  SluiceRuntime → SluiceCapture
 //   CLZ4 · CZstd · CXXHash · CLibCrypto · CSQLite · CLibPQ   (system libraries from Debian)
 //
 // The C libraries come from Debian's -dev packages (`make deps` installs them).
