@@ -9,7 +9,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # PostgreSQL's client library, and the servers the tests start: PostgreSQL, Redis; python3-venv
 # for moto's S3 server).
 APT_PACKAGES := pkg-config liblz4-dev libzstd-dev libxxhash-dev libssl-dev libsqlite3-dev lz4 zstd \
-  libpq-dev postgresql redis-server python3-venv
+  libpq-dev postgresql redis-server python3-venv zlib1g-dev
 
 .PHONY: all deps moto build release test quickstart clean bench bench-quick torture fuzz fuzz-json fuzz-build
 

@@ -8,6 +8,7 @@
 //   SluiceCombine → SluiceReduce → SluiceSchema → SluiceDocument
 //   SluiceJournal                SluiceDocument            SluiceWorkload
 //   SluicePostgres → SluiceDocument
+//   SluiceCapture → SluiceTask, SluiceHTTP (swift-nio), CZstd, CLZ4, CZlib;  SluiceRuntime → SluiceCapture
 //   CLZ4 · CZstd · CXXHash · CLibCrypto · CSQLite · CLibPQ   (system libraries from Debian)
 //
 // The C libraries come from Debian's -dev packages (`make deps` installs them).
@@ -37,11 +38,14 @@ let package = Package(
         .library(name: "SluiceRedis", targets: ["SluiceRedis"]),
         .library(name: "SluiceS3", targets: ["SluiceS3"]),
         .library(name: "SluiceMaterialize", targets: ["SluiceMaterialize"]),
+        .library(name: "SluiceHTTP", targets: ["SluiceHTTP"]),
+        .library(name: "SluiceCapture", targets: ["SluiceCapture"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.0"),
     ],
     targets: [
         // System libraries (Debian: liblz4-dev, libzstd-dev, libxxhash-dev, libssl-dev).
@@ -51,6 +55,7 @@ let package = Package(
         .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
         .systemLibrary(name: "CLibCrypto", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
         .systemLibrary(name: "CLibPQ", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
+        .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
 
         // The standard benchmark workload: deterministic, seeded CRM-like JSON documents.
         .target(name: "SluiceWorkload", swiftSettings: strict),
@@ -117,10 +122,25 @@ let package = Package(
                            .product(name: "Logging", package: "swift-log")],
             swiftSettings: strict),
 
+        // A small HTTP/1.1 server over SwiftNIO: routes with path parameters, async handlers,
+        // body limits (http-ingest; later the runtime's /metrics).
+        .target(
+            name: "SluiceHTTP",
+            dependencies: [.product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
+                           .product(name: "NIOHTTP1", package: "swift-nio")],
+            swiftSettings: strict),
+
+        // Capture connectors: files (JSON lines, CSV, compressed, follow), http-ingest (docs/captures.md).
+        .target(
+            name: "SluiceCapture",
+            dependencies: ["SluiceTask", "SluiceDocument", "SluiceSchema", "SluiceCatalog", "SluiceCollection", "SluiceHTTP",
+                           "CZstd", "CLZ4", "CZlib", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: strict),
+
         // Runs a catalog's tasks: state store, capture/derivation/materialization runners, engine.
         .target(
             name: "SluiceRuntime",
-            dependencies: ["SluiceTask", "SluiceMaterialize", "SluiceCollection", "SluiceCatalog", "SluiceMessage", "SluiceJournal",
+            dependencies: ["SluiceTask", "SluiceMaterialize", "SluiceCapture", "SluiceCollection", "SluiceCatalog", "SluiceMessage", "SluiceJournal",
                            "SluiceSQLite", "SluiceCombine", "SluiceReduce", "SluiceDocument", "SluiceSchema",
                            .product(name: "Logging", package: "swift-log")],
             swiftSettings: strict),
@@ -141,7 +161,7 @@ let package = Package(
         .target(
             name: "SluiceBench",
             dependencies: ["SluiceJournal", "SluiceDocument", "SluiceWorkload", "SluiceSchema", "SluiceReduce", "SluiceCombine",
-                           "SluiceCollection", "SluiceCatalog", "SluiceRuntime", "SluiceSQLite", "SluicePostgres",
+                           "SluiceCollection", "SluiceCatalog", "SluiceRuntime", "SluiceSQLite", "SluicePostgres", "SluiceCapture", "SluiceTask",
                            .product(name: "Logging", package: "swift-log")],
             swiftSettings: strict),
         .executableTarget(
@@ -194,6 +214,12 @@ let package = Package(
                            "SluicePostgres", "SluiceRedis", "SluiceS3", "SluiceCollection", "SluiceCatalog", "SluiceDocument",
                            "SluiceSchema", "CZstd"],
             swiftSettings: strict),
+        .testTarget(
+            name: "SluiceCaptureTests",
+            dependencies: ["SluiceCapture", "SluiceHTTP", "SluiceTask", "SluiceRuntime", "SluiceCollection", "SluiceDocument",
+                           "SluiceTestSupport", "SluiceWorkload", "CZstd", "CLZ4", "CZlib"],
+            swiftSettings: strict),
+        .testTarget(name: "SluiceHTTPTests", dependencies: ["SluiceHTTP", "SluiceTestSupport"], swiftSettings: strict),
         .testTarget(
             name: "SluiceBenchTests",
             dependencies: ["SluiceBench", "SluiceJournal", "SluiceWorkload", "SluiceCombine", "SluiceDocument", "SluiceSchema",

@@ -351,6 +351,34 @@ PAIRS: list[Pair] = [
         setup=postgres_setup,
         note="the bulk-load ceiling: COPY of every row into a table without a key",
     ),
+    # SluiceCapture (docs/captures.md): the files capture beside the same write path without a
+    # connector or engine (collection.write); http-ingest beside a Python durable receiver under
+    # the same load generator. Targets: files >= 300k docs/s (absolute, issue 7).
+    Pair(
+        figure="capture.files",
+        metric="docs_per_s",
+        sluice=lambda c: [c.sluice_bench, "capture.files", "--work-dir", str(c.work_dir), "--input", str(c.workload_path),
+                          *c.workload_args()],
+        peer=lambda c: [c.sluice_bench, "collection", "--figure", "write", "--work-dir", str(c.work_dir), *c.workload_args()],
+        peer_name="collection.write",
+        note="sluice run of a files capture (read, parse, validate, combine, append, commit); target >= 300k docs/s",
+        extra_metrics=["transactions"],
+    ),
+    *[
+        Pair(
+            figure=f"capture.http.batch{batch}",
+            metric="docs_per_s",
+            sluice=lambda c, batch=batch, requests=requests: [c.sluice_bench, "capture.http", "--batch", str(batch), "--requests",
+                                                              str(requests), "--work-dir", str(c.work_dir), *c.workload_args()],
+            peer=lambda c, batch=batch, requests=requests: [sys.executable, str(PEERS / "http_ingest_peer.py"), "--sluice-bench",
+                                                            c.sluice_bench, "--work-dir", str(c.work_dir), "--batch", str(batch),
+                                                            "--requests", str(requests), *c.workload_args()],
+            peer_name="Python http.server + fsync",
+            note="16 keep-alive connections, closed loop; each answer waits for the durable commit",
+            extra_metrics=["requests_per_s", "p50_ms", "p99_ms"],
+        )
+        for batch, requests in ((1, 5_000), (100, 2_000))
+    ],
 ]
 
 

@@ -1,4 +1,5 @@
 import SluiceMaterialize
+import SluiceCapture
 
 /// The connectors built into `sluice`. Each connector module registers here (one line each),
 /// so `sluice run`, `sluice test` and the library API find them by the catalog's names.
@@ -6,6 +7,8 @@ extension ConnectorSet {
     public static var builtIn: ConnectorSet {
         var set = ConnectorSet()
         // Captures (SluiceCapture): files, http-ingest, airbyte, postgres-cdc.
+        set.captures["files"] = FilesCapture()
+        set.captures["http-ingest"] = HTTPIngestCapture()
         // Derivations (SluiceDerive): sqlite; Swift transforms come from the library API.
         // Materializations (SluiceMaterialize): sqlite, postgres, redis, files, s3.
         set.materializations["sqlite"] = SQLiteMaterialization()

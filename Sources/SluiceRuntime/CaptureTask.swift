@@ -57,9 +57,10 @@ final class CaptureTask {
                         guard bindings.indices.contains(binding) else {
                             throw TaskError.connector(task: name, message: "the connector named binding \(binding), which does not exist")
                         }
+                        let collection = bindings[binding].collection  // one copy per batch, not per document
                         for document in batch {
                             do {
-                                try publisher.add(document, to: bindings[binding].collection)
+                                try publisher.add(document, to: collection)
                             } catch {
                                 throw TaskError.connector(task: name, message: "binding \(binding): \(error)")
                             }

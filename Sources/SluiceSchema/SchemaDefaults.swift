@@ -26,7 +26,7 @@ struct SchemaDefaults {
     }
 
     /// `nodes` and every node they apply in place (references, allOf, anyOf, oneOf, if/then/else).
-    private func closure(_ nodes: [Int32]) -> [Int32] {
+    func closure(_ nodes: [Int32]) -> [Int32] {
         var seen = Set<Int32>()
         var pending = nodes
         var result: [Int32] = []
@@ -52,7 +52,7 @@ struct SchemaDefaults {
     }
 
     /// The subschemas that apply to `token` below `node`.
-    private func children(of node: Int32, token: JSONPointer.Token) -> [Int32] {
+    func children(of node: Int32, token: JSONPointer.Token) -> [Int32] {
         var result: [Int32] = []
         var matched = false
         let compiled = program.nodes[Int(node)]
