@@ -108,10 +108,17 @@ let package = Package(
                            .product(name: "Logging", package: "swift-log")],
             swiftSettings: strict),
 
+        // Capture connectors (docs/captures.md): files, http-ingest, airbyte, postgres-cdc.
+        .target(
+            name: "SluiceCapture",
+            dependencies: ["SluiceTask", "SluiceDocument", "SluiceCatalog", "SluiceCollection", "SluicePostgres",
+                           .product(name: "Logging", package: "swift-log")],
+            swiftSettings: strict),
+
         // Runs a catalog's tasks: state store, capture/derivation/materialization runners, engine.
         .target(
             name: "SluiceRuntime",
-            dependencies: ["SluiceTask", "SluiceCollection", "SluiceCatalog", "SluiceMessage", "SluiceJournal",
+            dependencies: ["SluiceTask", "SluiceCapture", "SluiceCollection", "SluiceCatalog", "SluiceMessage", "SluiceJournal",
                            "SluiceSQLite", "SluiceCombine", "SluiceReduce", "SluiceDocument", "SluiceSchema",
                            .product(name: "Logging", package: "swift-log")],
             swiftSettings: strict),
@@ -121,7 +128,7 @@ let package = Package(
             name: "SluiceCLI",
             dependencies: [
                 "SluiceJournal", "SluiceDocument", "SluiceSchema", "SluiceWorkload", "SluiceCatalog", "SluiceCollection",
-                "SluiceRuntime", "SluiceTask",
+                "SluiceRuntime", "SluiceTask", "SluiceCapture",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -172,6 +179,11 @@ let package = Package(
         .testTarget(
             name: "SluiceRuntimeTests",
             dependencies: ["SluiceRuntime", "SluiceTask", "SluiceTestSupport", "SluiceWorkload"],
+            swiftSettings: strict),
+        .testTarget(
+            name: "SluiceCaptureTests",
+            dependencies: ["SluiceCapture", "SluiceRuntime", "SluiceTask", "SluicePostgres", "SluiceCatalog", "SluiceCollection",
+                           "SluiceDocument", "SluiceTestSupport", "SluiceWorkload"],
             swiftSettings: strict),
         .testTarget(name: "SluiceCLITests", dependencies: ["SluiceCLI", "SluiceTestSupport", "SluiceWorkload"], swiftSettings: strict),
         .testTarget(

@@ -54,6 +54,12 @@ public struct AirbyteEndpoint: Hashable, Sendable {
     /// The connector's config as JSON text (inline, or the content of `configFile`).
     public var config: Secret
     public var environment: [String: String]
+
+    public init(command: [String], config: Secret, environment: [String: String] = [:]) {
+        self.command = command
+        self.config = config
+        self.environment = environment
+    }
 }
 
 /// `postgres-cdc: {dsn, slot?, publication?}`.
