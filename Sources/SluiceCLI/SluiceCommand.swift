@@ -20,6 +20,7 @@ public struct SluiceCommand: AsyncParsableCommand {
             CollectionsCommand.self,
             IngestCommand.self,
             SchemaCommand.self,
+            DiscoverCommand.self,
         ])
 
     public init() {}
