@@ -7,6 +7,7 @@ extension ConnectorSet {
         var set = ConnectorSet()
         // Captures (SluiceCapture): files, http-ingest, airbyte, postgres-cdc.
         set.captures["airbyte"] = AirbyteCapture()
+        set.captures["postgres-cdc"] = PostgresCDCCapture()
         // Derivations (SluiceDerive): sqlite; Swift transforms come from the library API.
         // Materializations (SluiceMaterialize): sqlite, postgres, redis, files, s3.
         return set

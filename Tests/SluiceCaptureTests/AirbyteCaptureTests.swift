@@ -59,16 +59,8 @@ struct FakeSourceSetup {
     func openSession(_ catalog: Catalog, state: JSONValue? = nil, logs: CollectedLogs = CollectedLogs()) async throws
         -> any CaptureSession
     {
-        let definition = try #require(catalog.captures["test/source"])
-        var bindings: [CaptureBindingSpec] = []
-        for (index, binding) in definition.bindings.enumerated() {
-            let collection = try CollectionSpec(definition: try #require(catalog.collections[binding.target]))
-            bindings.append(CaptureBindingSpec(index: index, resource: binding.resource, collection: collection, backfill: 0))
-        }
-        let context = TaskContext(taskName: "test/source", dataDirectory: dataDirectory, catalogFolder: directory.path,
-                                  registry: JournalRegistry(path: dataDirectory), logger: logs.logger(),
-                                  wallClockNanoseconds: { UInt64(Date().timeIntervalSince1970 * 1e9) })
-        return try await AirbyteCapture().open(endpoint: definition.endpoint, bindings: bindings, state: state, context: context)
+        try await CaptureHarness.openSession(AirbyteCapture(), catalog: catalog, capture: "test/source", state: state,
+                                             dataDirectory: dataDirectory, folder: directory.path, logs: logs)
     }
 
     /// Every reduced document of a collection has `n == 1` and the ids are exactly `0..<count`.

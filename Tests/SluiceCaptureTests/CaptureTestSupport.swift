@@ -2,7 +2,9 @@ import Foundation
 import Logging
 import SluiceCatalog
 import SluiceDocument
+import SluiceCollection
 import SluiceRuntime
+import SluiceTask
 import SluiceTestSupport
 import Synchronization
 
@@ -72,4 +74,25 @@ enum CaptureHarness {
         }
         return try result.output.split(separator: "\n").map { try JSONValue(parsing: String($0)) }
     }
+}
+
+extension CaptureHarness {
+    /// Opens a session of capture `name` directly (without the engine), from `state`.
+    static func openSession(_ connector: any CaptureConnector, catalog: Catalog, capture name: String, state: JSONValue? = nil,
+                            dataDirectory: String, folder: String, logs: CollectedLogs) async throws -> any CaptureSession {
+        guard let definition = catalog.captures[name] else { throw TestSupportError("no capture \(name)") }
+        var bindings: [CaptureBindingSpec] = []
+        for (index, binding) in definition.bindings.enumerated() {
+            guard let collection = catalog.collections[binding.target] else { throw TestSupportError("no collection \(binding.target)") }
+            bindings.append(CaptureBindingSpec(index: index, resource: binding.resource, collection: try CollectionSpec(definition: collection),
+                                               backfill: binding.backfill))
+        }
+        let context = TaskContext(taskName: name, dataDirectory: dataDirectory, catalogFolder: folder,
+                                  registry: JournalRegistry(path: dataDirectory), logger: logs.logger(),
+                                  wallClockNanoseconds: { UInt64(Date().timeIntervalSince1970 * 1e9) })
+        return try await connector.open(endpoint: definition.endpoint, bindings: bindings, state: state, context: context)
+    }
+
+    /// Unix nanoseconds `seconds` from now (a deadline for `next`).
+    static func deadline(_ seconds: Double) -> UInt64 { UInt64((Date().timeIntervalSince1970 + seconds) * 1e9) }
 }
