@@ -139,12 +139,13 @@ let package = Package(
         .target(
             name: "SluiceBench",
             dependencies: ["SluiceJournal", "SluiceDocument", "SluiceWorkload", "SluiceSchema", "SluiceReduce", "SluiceCombine",
-                           "SluiceCollection"],
+                           "SluiceCollection", "SluiceRuntime", "SluiceCatalog", "SluicePostgres",
+                           .product(name: "Logging", package: "swift-log")],
             swiftSettings: strict),
         .executableTarget(
             name: "sluice-bench",
             dependencies: [
-                "SluiceBench", "SluiceWorkload", "SluiceReduce",
+                "SluiceBench", "SluiceWorkload", "SluiceReduce", "SluiceTestSupport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict),
@@ -192,7 +193,8 @@ let package = Package(
             name: "SluiceS3Tests", dependencies: ["SluiceS3", "SluiceTestSupport", "SluiceWorkload"], swiftSettings: strict),
         .testTarget(
             name: "SluiceBenchTests",
-            dependencies: ["SluiceBench", "SluiceJournal", "SluiceWorkload", "SluiceCombine", "SluiceDocument", "SluiceSchema"],
+            dependencies: ["SluiceBench", "SluiceJournal", "SluiceWorkload", "SluiceCombine", "SluiceDocument", "SluiceSchema",
+                           "SluiceTestSupport"],
             swiftSettings: strict),
     ],
     swiftLanguageModes: [.v6]

@@ -131,6 +131,17 @@ def journal_replay_pair(codec: str, extension: str, tool: str, target: float | N
     )
 
 
+def cdc_workload(ctx: Context) -> Path:
+    """The cdc.capture workload file: a change per 5 workload documents (200k at standard size)."""
+    return ctx.work_dir / f"cdc-{ctx.documents // 5}.sql"
+
+
+def cdc_setup(ctx: Context) -> None:
+    if not cdc_workload(ctx).exists():
+        subprocess.run([ctx.sluice_bench, "cdc", "--changes", str(ctx.documents // 5), "--write-sql", str(cdc_workload(ctx))],
+                       check=True)
+
+
 # The registry of pairs. Each component adds its figures here (see docs/benchmarks.md).
 PAIRS: list[Pair] = [
     Pair(
@@ -259,6 +270,20 @@ PAIRS: list[Pair] = [
         peer=None,
         note="key compaction of the sealed journal",
         extra_metrics=["size_reduction", "stored_bytes_before", "stored_bytes_after"],
+    ),
+    # SluiceCapture postgres-cdc (docs/captures.md): each side starts its own throwaway server,
+    # makes its slot, applies the same changes untimed, then times receiving them.
+    Pair(
+        figure="cdc.capture",
+        metric="docs_per_s",
+        sluice=lambda c: [c.sluice_bench, "cdc", "--sql", str(cdc_workload(c)), "--work-dir", str(c.work_dir)],
+        peer=lambda c: [sys.executable, str(PEERS / "postgres_cdc_peer.py"), "--sql", str(cdc_workload(c)),
+                        "--work-dir", str(c.work_dir)],
+        peer_name="pg_recvlogical",
+        setup=cdc_setup,
+        extra_metrics=["transactions"],
+        note="inserts/updates/deletes (50/35/15%) in 20-change transactions; Sluice: documents committed to a collection, "
+             "peer: pgoutput streamed to /dev/null",
     ),
 ]
 
