@@ -40,6 +40,17 @@ func cdcCatalog(dsn: String, tables: [(table: String, collection: String, key: [
     return yaml
 }
 
+@Suite struct PostgresCDCNamingTests {
+    /// The default slot and publication: readable task name, then FNV-1a of task and database.
+    @Test func defaultSlotNamesAreReadableAndOwnedByTaskAndDatabase() {
+        #expect(PostgresCDCCapture.defaultName(task: "acme/orders-cdc", database: "shop") == "sluice_acme_orders_cdc_b2417bac")
+        #expect(PostgresCDCCapture.defaultName(task: "acme/orders-cdc", database: "crm") != "sluice_acme_orders_cdc_b2417bac")
+        let long = PostgresCDCCapture.defaultName(task: String(repeating: "Very/Long-Name ", count: 10), database: "db")
+        #expect(long.count == 63)
+        #expect(PostgresReplicationStream.isValidName(long))
+    }
+}
+
 @Suite(.capturePostgresServer("capture-cdc"))
 struct PostgresCDCCaptureTests {
     @Test func documentsCarryOpSourceAndRowAndTheSlotAdvancesOnlyAfterCommit() async throws {
