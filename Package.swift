@@ -184,7 +184,7 @@ let package = Package(
         .testTarget(
             name: "SluiceCaptureTests",
             dependencies: ["SluiceCapture", "SluiceRuntime", "SluiceTask", "SluicePostgres", "SluiceCatalog", "SluiceCollection",
-                           "SluiceDocument", "SluiceTestSupport", "SluiceWorkload"],
+                           "SluiceDocument", "SluiceSQLite", "SluiceTestSupport", "SluiceWorkload"],
             swiftSettings: strict),
         .testTarget(name: "SluiceCLITests", dependencies: ["SluiceCLI", "SluiceTestSupport", "SluiceWorkload"], swiftSettings: strict),
         .testTarget(

@@ -86,11 +86,11 @@ import SluiceWorkload
         var kills = 0
         for round in 0..<2 {
             let run = try ChildProcess(sluice, ["run", catalog, "--data-dir", crashed], directory: directory.path, label: "crash-\(round)")
-            let before = try AirbyteFakerTests.committedState(crashed)
+            let before = CaptureHarness.committedState(dataDirectory: crashed, task: "acme/faker")
             var committed = false
             for _ in 0..<3_000 where !committed && run.isRunning {
                 try await Task.sleep(nanoseconds: 20_000_000)
-                committed = try AirbyteFakerTests.committedState(crashed) != before
+                committed = CaptureHarness.committedState(dataDirectory: crashed, task: "acme/faker") != before
             }
             try await Task.sleep(nanoseconds: UInt64(random.below(400)) * 1_000_000)
             if run.isRunning {
@@ -110,11 +110,5 @@ import SluiceWorkload
             #expect(actual[stream]?.count == expected[stream]?.count, "seed \(seed): \(stream) counts")
             #expect(actual[stream] == expected[stream], "seed \(seed): \(stream) differs from the clean run")
         }
-    }
-
-    /// The committed connector state of the capture (nil before any commit).
-    static func committedState(_ dataDirectory: String) throws -> JSONValue? {
-        guard FileManager.default.fileExists(atPath: dataDirectory + "/engine.db") else { return nil }
-        return try StateStore(dataDirectory: dataDirectory).captureCheckpoint("acme/faker").state
     }
 }

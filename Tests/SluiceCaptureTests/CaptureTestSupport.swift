@@ -4,6 +4,7 @@ import SluiceCatalog
 import SluiceDocument
 import SluiceCollection
 import SluiceRuntime
+import SluiceSQLite
 import SluiceTask
 import SluiceTestSupport
 import Synchronization
@@ -95,4 +96,19 @@ extension CaptureHarness {
 
     /// Unix nanoseconds `seconds` from now (a deadline for `next`).
     static func deadline(_ seconds: Double) -> UInt64 { UInt64((Date().timeIntervalSince1970 + seconds) * 1e9) }
+}
+
+extension CaptureHarness {
+    /// The connector state a running `sluice run` last committed for `task` (nil before any
+    /// commit), read from `engine.db` read-only: opening the state store itself would run its
+    /// migrations, racing the engine's own at start-up.
+    static func committedState(dataDirectory: String, task: String) -> JSONValue? {
+        let path = dataDirectory + "/engine.db"
+        guard FileManager.default.fileExists(atPath: path),
+              let database = try? SQLiteDatabase(path: path, readOnly: true),
+              let rows = try? database.rows("SELECT checkpoint FROM task_checkpoints WHERE task = ?", [.text(task)]),
+              case .text(let json)? = rows.first?.first,
+              let checkpoint = try? JSONValue(parsing: json) else { return nil }
+        return checkpoint["state"]
+    }
 }

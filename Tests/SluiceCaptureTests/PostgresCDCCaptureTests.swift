@@ -184,7 +184,7 @@ struct PostgresCDCCaptureTests {
         try connection.simpleQuery("""
             CREATE TABLE public.orders (id bigint PRIMARY KEY, customer text NOT NULL, qty integer, amount double precision, note text);
             INSERT INTO public.orders SELECT g, 'c' || (g % 17), g % 5, g * 0.25, CASE WHEN g % 3 = 0 THEN NULL ELSE 'n' || g END
-              FROM generate_series(1, 3000) g;
+              FROM generate_series(1, 20000) g;
             """)
         let directory = TestDirectory("cdc-crash")
         defer { directory.remove() }
@@ -193,9 +193,24 @@ struct PostgresCDCCaptureTests {
 
         var kills = 0
         for round in 0..<5 {
-            let run = try ChildProcess(sluice, ["run", path, "--data-dir", data, "--log-level", "warning"], directory: directory.path,
-                                       label: "run-\(round)")
-            try await Task.sleep(nanoseconds: UInt64(100 + random.below(700)) * 1_000_000)
+            // Short transactions: many commits for the kills to fall between.
+            let run = try ChildProcess(sluice, ["run", path, "--data-dir", data, "--log-level", "warning", "--max-transaction-seconds", "0.05"],
+                                       directory: directory.path, label: "run-\(round)")
+            if round == 0 {
+                // The first kill lands in the backfill, once part of it committed.
+                var partial = false
+                for _ in 0..<2_000 where !partial && run.isRunning {
+                    try await Task.sleep(nanoseconds: 5_000_000)
+                    partial = PostgresCDCCaptureTests.committedBackfillIsPartial(data)
+                }
+                if run.isRunning {
+                    run.signal(SIGKILL)
+                    kills += 1
+                }
+                #expect(partial, "seed \(seed): no partial backfill was seen committed")
+            } else {
+                try await Task.sleep(nanoseconds: UInt64(100 + random.below(700)) * 1_000_000)
+            }
             for _ in 0..<(5 + random.below(40)) { try await PostgresCDCCaptureTests.randomTransaction(connection, &random) }
             try await Task.sleep(nanoseconds: UInt64(random.below(300)) * 1_000_000)
             if run.isRunning {
@@ -251,6 +266,14 @@ struct PostgresCDCCaptureTests {
         }
         #expect(duplicates.isEmpty, "seed \(seed): changes in the collection twice: \(duplicates.prefix(5))")
         #expect(streamed > 100, "seed \(seed): only \(streamed) streamed changes")
+    }
+
+    /// True when the capture's committed checkpoint has a backfill in progress (some of the
+    /// table committed, not all).
+    static func committedBackfillIsPartial(_ data: String) -> Bool {
+        guard let state = CaptureHarness.committedState(dataDirectory: data, task: "acme/pg"),
+              let table = state["position"]?["tables"]?["public.orders"] else { return false }
+        return table["complete"] == false && table["resumeAfter"] != nil
     }
 
     /// One source transaction of 1–6 seeded changes: upserts, updates, deletes, key changes.
