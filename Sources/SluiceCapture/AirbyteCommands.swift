@@ -87,7 +87,6 @@ public struct AirbyteCommands: Sendable {
                 if case .failure(let error) = started { continuation.resume(returning: .failure(error)) }
                 return
             }
-            collected.process.withLock { $0 = process }
             let timeout = timeoutSeconds
             DispatchQueue.global().asyncAfter(deadline: .now() + timeout) {
                 if process.status == nil {
@@ -120,7 +119,6 @@ public struct AirbyteCommands: Sendable {
 private final class OneShotOutput: Sendable {
     let messages = Mutex<[AirbyteMessage]>([])
     let parser = AirbyteLineParserThreadBox()
-    let process = Mutex<AirbyteProcess?>(nil)
     let timedOut = Atomic<Bool>(false)
     private let errorLines = Mutex<[String]>([])
 
