@@ -11,7 +11,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 APT_PACKAGES := pkg-config liblz4-dev libzstd-dev libxxhash-dev libssl-dev libsqlite3-dev lz4 zstd \
   libpq-dev postgresql redis-server python3-venv zlib1g-dev
 
-.PHONY: all deps moto build release test quickstart clean bench bench-quick torture fuzz fuzz-json fuzz-build
+.PHONY: all deps moto build release test quickstart clean bench bench-quick torture fuzz fuzz-json faker fuzz-build
 
 all: build
 
@@ -37,6 +37,17 @@ moto: deps
 	  python3 -m venv $(MOTO_VENV) && $(MOTO_VENV)/bin/pip install --quiet 'moto[server]>=$(MOTO_MIN)'; \
 	fi
 
+# airbyte-source-faker (the airbyte capture's tests run the real connector from PyPI), pinned so
+# its seeded output stays the same; installed into .build-venv-faker/ (ignored by git) unless it
+# is there. About a minute (BUILD-NOTES).
+FAKER_VENV := .build-venv-faker
+FAKER_VERSION := 7.2.1
+faker: deps
+	@if ! [ -x $(FAKER_VENV)/bin/source-faker ]; then \
+	  echo "installing airbyte-source-faker==$(FAKER_VERSION) into $(FAKER_VENV)/"; \
+	  python3 -m venv $(FAKER_VENV) && $(FAKER_VENV)/bin/pip install --quiet 'airbyte-source-faker==$(FAKER_VERSION)'; \
+	fi
+
 build: deps
 	$(SWIFT) build
 
@@ -45,7 +56,7 @@ release: deps
 
 # The test command of the README (and of .ci/run). Builds every target first, so tests can
 # start the `sluice` binaries as child processes (crash tests).
-test: deps moto
+test: deps moto faker
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
 

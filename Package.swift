@@ -133,7 +133,7 @@ let package = Package(
         // Capture connectors: files (JSON lines, CSV, compressed, follow), http-ingest (docs/captures.md).
         .target(
             name: "SluiceCapture",
-            dependencies: ["SluiceTask", "SluiceDocument", "SluiceSchema", "SluiceCatalog", "SluiceCollection", "SluiceHTTP",
+            dependencies: ["SluiceTask", "SluiceDocument", "SluiceSchema", "SluiceCatalog", "SluiceCollection", "SluiceHTTP", "SluicePostgres",
                            "CZstd", "CLZ4", "CZlib", .product(name: "Logging", package: "swift-log")],
             swiftSettings: strict),
 
@@ -150,7 +150,7 @@ let package = Package(
             name: "SluiceCLI",
             dependencies: [
                 "SluiceJournal", "SluiceDocument", "SluiceSchema", "SluiceWorkload", "SluiceCatalog", "SluiceCollection",
-                "SluiceRuntime", "SluiceTask",
+                "SluiceRuntime", "SluiceTask", "SluiceCapture",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -167,7 +167,7 @@ let package = Package(
         .executableTarget(
             name: "sluice-bench",
             dependencies: [
-                "SluiceBench", "SluiceWorkload", "SluiceReduce",
+                "SluiceBench", "SluiceWorkload", "SluiceReduce", "SluiceTestSupport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict),
@@ -202,6 +202,11 @@ let package = Package(
         .testTarget(
             name: "SluiceRuntimeTests",
             dependencies: ["SluiceRuntime", "SluiceTask", "SluiceTestSupport", "SluiceWorkload"],
+            swiftSettings: strict),
+        .testTarget(
+            name: "SluiceCaptureTests",
+            dependencies: ["SluiceCapture", "SluiceRuntime", "SluiceTask", "SluicePostgres", "SluiceCatalog", "SluiceCollection",
+                           "SluiceDocument", "SluiceSQLite", "SluiceTestSupport", "SluiceWorkload"],
             swiftSettings: strict),
         .testTarget(name: "SluiceCLITests", dependencies: ["SluiceCLI", "SluiceTestSupport", "SluiceWorkload"], swiftSettings: strict),
         .testTarget(

@@ -187,6 +187,17 @@ def materialize_peer(ctx: Context, mode: str, *arguments: str) -> list[str]:
     return [sys.executable, str(PEERS / "materialize_peers.py"), mode, str(ctx.workload_path), *arguments]
 
 
+def cdc_workload(ctx: Context) -> Path:
+    """The cdc.capture workload file: a change per 5 workload documents (200k at standard size)."""
+    return ctx.work_dir / f"cdc-{ctx.documents // 5}.sql"
+
+
+def cdc_setup(ctx: Context) -> None:
+    if not cdc_workload(ctx).exists():
+        subprocess.run([ctx.sluice_bench, "cdc", "--changes", str(ctx.documents // 5), "--write-sql", str(cdc_workload(ctx))],
+                       check=True)
+
+
 # The registry of pairs. Each component adds its figures here (see docs/benchmarks.md).
 PAIRS: list[Pair] = [
     Pair(
@@ -379,6 +390,20 @@ PAIRS: list[Pair] = [
         )
         for batch, requests in ((1, 5_000), (100, 2_000))
     ],
+    # SluiceCapture postgres-cdc (docs/captures.md): each side starts its own throwaway server,
+    # makes its slot, applies the same changes untimed, then times receiving them.
+    Pair(
+        figure="cdc.capture",
+        metric="docs_per_s",
+        sluice=lambda c: [c.sluice_bench, "cdc", "--sql", str(cdc_workload(c)), "--work-dir", str(c.work_dir)],
+        peer=lambda c: [sys.executable, str(PEERS / "postgres_cdc_peer.py"), "--sql", str(cdc_workload(c)),
+                        "--work-dir", str(c.work_dir)],
+        peer_name="pg_recvlogical",
+        setup=cdc_setup,
+        extra_metrics=["transactions"],
+        note="inserts/updates/deletes (50/35/15%) in 20-change transactions; Sluice: documents committed to a collection, "
+             "peer: pgoutput streamed to /dev/null",
+    ),
 ]
 
 

@@ -22,6 +22,7 @@ public struct SluiceCommand: AsyncParsableCommand {
             CollectionsCommand.self,
             IngestCommand.self,
             SchemaCommand.self,
+            DiscoverCommand.self,
         ])
 
     public init() {}

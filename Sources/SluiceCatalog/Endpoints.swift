@@ -54,13 +54,28 @@ public struct AirbyteEndpoint: Hashable, Sendable {
     /// The connector's config as JSON text (inline, or the content of `configFile`).
     public var config: Secret
     public var environment: [String: String]
+
+    public init(command: [String], config: Secret, environment: [String: String] = [:]) {
+        self.command = command
+        self.config = config
+        self.environment = environment
+    }
 }
 
-/// `postgres-cdc: {dsn, slot?, publication?}`.
+/// `postgres-cdc: {dsn, slot?, publication?, backfillChunkRows?}`.
 public struct PostgresCDCEndpoint: Hashable, Sendable {
     public var dsn: Secret
     public var slot: String?
     public var publication: String?
+    /// Rows per backfill query (and per backfill checkpoint); nil: the change source's default.
+    public var backfillChunkRows: Int?
+
+    public init(dsn: Secret, slot: String? = nil, publication: String? = nil, backfillChunkRows: Int? = nil) {
+        self.dsn = dsn
+        self.slot = slot
+        self.publication = publication
+        self.backfillChunkRows = backfillChunkRows
+    }
 }
 
 public enum CaptureResource: Hashable, Sendable {

@@ -85,9 +85,11 @@ extension LoadContext {
             let dsn = reader.nonEmptyString("dsn", required: true)
             let slot = reader.string("slot")?.value
             let publication = reader.string("publication")?.value
+            let chunkRows = reader.integer("backfillChunkRows", in: 1...1_000_000)
             reader.finish()
             guard let dsn else { return nil }
-            return .postgresCDC(PostgresCDCEndpoint(dsn: Secret(dsn.value), slot: slot, publication: publication))
+            return .postgresCDC(PostgresCDCEndpoint(dsn: Secret(dsn.value), slot: slot, publication: publication,
+                                                    backfillChunkRows: chunkRows))
         default:  // "connector"
             return ConnectorImages.captureEndpoint(config, path: configPath, context: self)
         }

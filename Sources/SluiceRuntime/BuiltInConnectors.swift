@@ -9,6 +9,8 @@ extension ConnectorSet {
         // Captures (SluiceCapture): files, http-ingest, airbyte, postgres-cdc.
         set.captures["files"] = FilesCapture()
         set.captures["http-ingest"] = HTTPIngestCapture()
+        set.captures["airbyte"] = AirbyteCapture()
+        set.captures["postgres-cdc"] = PostgresCDCCapture()
         // Derivations (SluiceDerive): sqlite; Swift transforms come from the library API.
         // Materializations (SluiceMaterialize): sqlite, postgres, redis, files, s3.
         set.materializations["sqlite"] = SQLiteMaterialization()

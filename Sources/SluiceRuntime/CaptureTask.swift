@@ -71,7 +71,7 @@ final class CaptureTask {
                         if context.wallClockNanoseconds() >= minEnd { break gathering }
                     case .idle:
                         if pendingState != nil || stopRequested() { break gathering }
-                        if documents == 0 { status.update { $0.caughtUp = true } }
+                        if documents == 0 && session.isCaughtUp { status.update { $0.caughtUp = true } }
                     case .exhausted:
                         exhausted = true
                         break gathering

@@ -45,10 +45,15 @@ public protocol CaptureSession: AnyObject {
     /// since the last committed checkpoint will be produced again after a restart.
     func abandoned(error: any Error) async
     func close() async
+    /// False while the source still holds work it has not yielded (an Airbyte `read` still
+    /// running, a CDC stream behind the server's WAL): `.idle` then only means "nothing right
+    /// now", and `--until-idle` keeps waiting. True by default.
+    var isCaughtUp: Bool { get }
 }
 
 extension CaptureSession {
     public func abandoned(error: any Error) async {}
+    public var isCaughtUp: Bool { true }
 }
 
 /// A capture connector: opens sessions from the last committed state.
