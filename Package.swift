@@ -108,11 +108,17 @@ let package = Package(
                            .product(name: "Logging", package: "swift-log")],
             swiftSettings: strict),
 
+        // Derivation connectors: SQLite lambdas (Flow-compatible) and Swift transforms (docs/derivations.md).
+        .target(
+            name: "SluiceDerive",
+            dependencies: ["SluiceTask", "SluiceSQLite", "SluiceDocument", "SluiceCatalog", "SluiceCollection"],
+            swiftSettings: strict),
+
         // Runs a catalog's tasks: state store, capture/derivation/materialization runners, engine.
         .target(
             name: "SluiceRuntime",
             dependencies: ["SluiceTask", "SluiceCollection", "SluiceCatalog", "SluiceMessage", "SluiceJournal",
-                           "SluiceSQLite", "SluiceCombine", "SluiceReduce", "SluiceDocument", "SluiceSchema",
+                           "SluiceSQLite", "SluiceCombine", "SluiceReduce", "SluiceDocument", "SluiceSchema", "SluiceDerive",
                            .product(name: "Logging", package: "swift-log")],
             swiftSettings: strict),
 
@@ -172,6 +178,11 @@ let package = Package(
         .testTarget(
             name: "SluiceRuntimeTests",
             dependencies: ["SluiceRuntime", "SluiceTask", "SluiceTestSupport", "SluiceWorkload"],
+            swiftSettings: strict),
+        .testTarget(
+            name: "SluiceDeriveTests",
+            dependencies: ["SluiceDerive", "SluiceTask", "SluiceSQLite", "SluiceCatalog", "SluiceCollection", "SluiceDocument",
+                           "SluiceTestSupport"],
             swiftSettings: strict),
         .testTarget(name: "SluiceCLITests", dependencies: ["SluiceCLI", "SluiceTestSupport", "SluiceWorkload"], swiftSettings: strict),
         .testTarget(
