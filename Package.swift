@@ -127,7 +127,7 @@ let package = Package(
             name: "SluiceCLI",
             dependencies: [
                 "SluiceJournal", "SluiceDocument", "SluiceSchema", "SluiceWorkload", "SluiceCatalog", "SluiceCollection",
-                "SluiceRuntime", "SluiceTask",
+                "SluiceRuntime", "SluiceTask", "SluiceDerive",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],

@@ -22,10 +22,13 @@ struct RunCommand: AsyncParsableCommand {
     @Flag(help: "Exit when every capture is exhausted and every task has caught up.") var untilIdle = false
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.") var logLevel: String = "info"
     @Option(help: "Longest transaction, in seconds.") var maxTransactionSeconds: Double = 1
+    @Option(help: "Most source documents a derivation or materialization reads per transaction.")
+    var maxTransactionDocuments: Int = TransactionBounds().maxDocuments
 
     func validate() throws {
         guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("--log-level \(logLevel) is not a level") }
         guard maxTransactionSeconds > 0 else { throw ValidationError("--max-transaction-seconds must be positive") }
+        guard maxTransactionDocuments > 0 else { throw ValidationError("--max-transaction-documents must be positive") }
     }
 
     func run() async throws {
@@ -39,7 +42,8 @@ struct RunCommand: AsyncParsableCommand {
             do {
                 engine = try Engine(catalog: loaded, connectors: .builtIn,
                                     options: EngineOptions(dataDirectory: data.dataDirectory,
-                                                           bounds: TransactionBounds(maxDurationSeconds: maxTransactionSeconds),
+                                                           bounds: TransactionBounds(maxDurationSeconds: maxTransactionSeconds,
+                                                                                     maxDocuments: maxTransactionDocuments),
                                                            logger: logger))
             } catch let error as EngineError {
                 throw error.isUserError ? CLIFailure.user(error.description) : CLIFailure.internal(error.description)

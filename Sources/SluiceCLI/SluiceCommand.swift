@@ -20,6 +20,8 @@ public struct SluiceCommand: AsyncParsableCommand {
             CollectionsCommand.self,
             IngestCommand.self,
             SchemaCommand.self,
+            TestCommand.self,
+            PreviewCommand.self,
         ])
 
     public init() {}

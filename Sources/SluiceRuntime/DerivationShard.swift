@@ -265,11 +265,13 @@ final class DerivationShard {
                 try publisher.add(output, to: derived)
                 written += 1
             }
+            // One budget for released and read documents.
             applied += try releaseDue(now: now, limit: maxDocuments, publish)
-            for group in priorityGroups where read < maxDocuments {
+            let budget = maxDocuments - applied
+            for group in priorityGroups where read < budget {
                 if group.count == 1 {
                     let source = sources[group[0]]
-                    read += try await source.reader.read(limit: maxDocuments - read) { committed in
+                    read += try await source.reader.read(limit: budget - read) { committed in
                         if try self.admit(source, committed, now: now) {
                             try self.apply(source, committed.document, position: "\(committed.journal)@\(committed.begin)", publish)
                             applied += 1
@@ -278,7 +280,7 @@ final class DerivationShard {
                 } else {
                     // Equal priorities: what each source has now, merged by publication time.
                     var batch: [(clock: UInt64, order: Int, committed: CommittedDocument)] = []
-                    let share = max(1, (maxDocuments - read) / group.count)
+                    let share = max(1, (budget - read) / group.count)
                     for (order, index) in group.enumerated() {
                         read += try await sources[index].reader.read(limit: share) { committed in
                             batch.append((committed.uuid.clock.rawValue, order, committed))
@@ -295,7 +297,9 @@ final class DerivationShard {
                 }
             }
             // Documents held just now behind earlier held ones may be due already.
-            applied += try releaseDue(now: now, limit: maxDocuments, publish)
+            if budget - read > 0 {
+                applied += try releaseDue(now: now, limit: budget - read, publish)
+            }
             if read == 0 && applied == 0 {
                 try database.execute("ROLLBACK")
                 return .idle(nextDueNanoseconds: try nextDueNanoseconds())
