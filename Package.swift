@@ -182,7 +182,7 @@ let package = Package(
         .testTarget(
             name: "SluiceDeriveTests",
             dependencies: ["SluiceDerive", "SluiceTask", "SluiceSQLite", "SluiceCatalog", "SluiceCollection", "SluiceDocument",
-                           "SluiceTestSupport"],
+                           "SluiceTestSupport", "SluiceWorkload", .product(name: "Logging", package: "swift-log")],
             swiftSettings: strict),
         .testTarget(name: "SluiceCLITests", dependencies: ["SluiceCLI", "SluiceTestSupport", "SluiceWorkload"], swiftSettings: strict),
         .testTarget(

@@ -29,6 +29,11 @@ public struct UnknownParameter: Error, Sendable, Hashable, CustomStringConvertib
     /// The canonical parameter of the closest field, if the source has any.
     public let suggestion: String?
 
+    public init(parameter: String, suggestion: String?) {
+        self.parameter = parameter
+        self.suggestion = suggestion
+    }
+
     public var description: String {
         "parameter \(parameter) is not a field of the source" + (suggestion.map { " (did you mean \($0)?)" } ?? "")
     }
