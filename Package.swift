@@ -177,7 +177,7 @@ let package = Package(
             swiftSettings: strict),
         .testTarget(
             name: "SluiceRuntimeTests",
-            dependencies: ["SluiceRuntime", "SluiceTask", "SluiceTestSupport", "SluiceWorkload"],
+            dependencies: ["SluiceRuntime", "SluiceTask", "SluiceTestSupport", "SluiceWorkload", "SluiceDerive"],
             swiftSettings: strict),
         .testTarget(
             name: "SluiceDeriveTests",

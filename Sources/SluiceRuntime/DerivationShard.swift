@@ -225,9 +225,12 @@ final class DerivationShard {
                 .run([.integer(Int64(shard)), .integer(Int64(shards))])
             return
         }
-        if row[0] != .integer(Int64(shard)) || row[1] != .integer(Int64(shards)) {
+        guard case .integer(let madeFor) = row[0], case .integer(let madeOf) = row[1] else {
+            throw TaskError.configuration(task: derivation, message: "\(database.path): sluice_shard holds no shard numbers")
+        }
+        if madeFor != Int64(shard) || madeOf != Int64(shards) {
             throw TaskError.configuration(task: derivation, message: """
-                the catalog gives \(shards) shard\(shards == 1 ? "" : "s"), but \(database.path) was made for shard \(row[0]) of \(row[1]); \
+                the catalog gives \(shards) shard\(shards == 1 ? "" : "s"), but \(database.path) was made for shard \(madeFor) of \(madeOf); \
                 each shard's state tables hold the keys of its range, so the shard count cannot change under existing state \
                 (create a new derivation, or remove its folder under derivations/ to rebuild it from its sources)
                 """)

@@ -55,7 +55,9 @@ final class DerivationTask: Sendable {
             for shard in 0..<max(1, definition.shards) {
                 group.addTask { try await self.runShard(shard) }
             }
-            try await group.waitForAll()
+            // The first shard to fail fails the task (`waitForAll` would wait for the others,
+            // which never end by themselves); leaving the group cancels the rest.
+            while try await group.next() != nil {}
         }
     }
 
@@ -64,7 +66,9 @@ final class DerivationTask: Sendable {
                                               makeConnector: makeConnector, context: context,
                                               combinerBudgetBytes: bounds.combinerBudgetBytes)
         defer { shard.close() }
-        while !stopRequested() {
+        // A failing shard fails the task: the group cancels the other shards, which stop at
+        // their next transaction boundary (the engine restarts the task from the checkpoints).
+        while !stopRequested(), !Task.isCancelled {
             let started = context.wallClockNanoseconds()
             // Sources' heads before reading: if this read finds nothing, the shard is caught up to them.
             let headsBefore = headSum()
