@@ -138,7 +138,8 @@ let package = Package(
         .target(
             name: "SluiceBench",
             dependencies: ["SluiceJournal", "SluiceDocument", "SluiceWorkload", "SluiceSchema", "SluiceReduce", "SluiceCombine",
-                           "SluiceCollection"],
+                           "SluiceCollection", "SluiceCatalog", "SluiceRuntime", "SluiceDerive",
+                           .product(name: "Logging", package: "swift-log")],
             swiftSettings: strict),
         .executableTarget(
             name: "sluice-bench",

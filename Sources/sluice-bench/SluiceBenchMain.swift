@@ -11,7 +11,7 @@ struct SluiceBenchCommand: AsyncParsableCommand {
         abstract: "Run one Sluice benchmark and print its result as a JSON line.",
         subcommands: [GenerateWorkload.self, JSONParse.self, JSONSerialize.self, JSONKey.self, JSONTape.self,
                       JournalAppend.self, JournalReplay.self, JournalTail.self, SchemaValidate.self,
-                      CombineWorkload.self, CombineSpill.self, CollectionRun.self])
+                      CombineWorkload.self, CombineSpill.self, CollectionRun.self, DeriveRun.self])
 }
 
 /// Options every benchmark shares: the workload.
