@@ -57,14 +57,13 @@ public enum DeriveBenchmarks {
     static func connectors() -> ConnectorSet {
         var connectors = ConnectorSet.builtIn
         connectors.registerSwiftDerivation("bench/totals-swift", transforms: ["fromEvents": { event, context in
-            var builder = DocumentBuilder()
-            builder.beginObject()
-            builder.property("id")
-            builder.copy(event.root["id"]!)
-            builder.property("total")
-            builder.copy(event.root["amount"]!)
-            builder.endObject()
-            try context.publish(try builder.finish())
+            context.builder.beginObject()
+            context.builder.property("id")
+            context.builder.copy(event.root["id"]!)
+            context.builder.property("total")
+            context.builder.copy(event.root["amount"]!)
+            context.builder.endObject()
+            try context.publish(try context.builder.finish())
         }])
         connectors.registerSwiftDerivation("bench/nothing-swift", transforms: ["fromEvents": { _, _ in }])
         return connectors

@@ -16,6 +16,9 @@ public final class SwiftTransformContext {
     public let transform: TransformSpec
     /// The derived collection.
     public let derivation: CollectionSpec
+    /// A builder to make output documents with, reused across calls (a fresh `DocumentBuilder`
+    /// allocates its buffers each time): `finish()` resets it.
+    public var builder = DocumentBuilder()
     private var publisher: ((Document) throws -> Void)?
 
     init(database: SQLiteDatabase, transform: TransformSpec, derivation: CollectionSpec) {
