@@ -137,11 +137,17 @@ let package = Package(
                            "CZstd", "CLZ4", "CZlib", .product(name: "Logging", package: "swift-log")],
             swiftSettings: strict),
 
+        // Derivation connectors: SQLite lambdas (Flow-compatible) and Swift transforms (docs/derivations.md).
+        .target(
+            name: "SluiceDerive",
+            dependencies: ["SluiceTask", "SluiceSQLite", "SluiceDocument", "SluiceCatalog", "SluiceCollection"],
+            swiftSettings: strict),
+
         // Runs a catalog's tasks: state store, capture/derivation/materialization runners, engine.
         .target(
             name: "SluiceRuntime",
             dependencies: ["SluiceTask", "SluiceMaterialize", "SluiceCapture", "SluiceCollection", "SluiceCatalog", "SluiceMessage", "SluiceJournal",
-                           "SluiceSQLite", "SluiceCombine", "SluiceReduce", "SluiceDocument", "SluiceSchema",
+                           "SluiceSQLite", "SluiceCombine", "SluiceReduce", "SluiceDocument", "SluiceSchema", "SluiceDerive",
                            .product(name: "Logging", package: "swift-log")],
             swiftSettings: strict),
 
@@ -150,7 +156,7 @@ let package = Package(
             name: "SluiceCLI",
             dependencies: [
                 "SluiceJournal", "SluiceDocument", "SluiceSchema", "SluiceWorkload", "SluiceCatalog", "SluiceCollection",
-                "SluiceRuntime", "SluiceTask", "SluiceCapture",
+                "SluiceRuntime", "SluiceTask", "SluiceCapture", "SluiceDerive",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -161,7 +167,7 @@ let package = Package(
         .target(
             name: "SluiceBench",
             dependencies: ["SluiceJournal", "SluiceDocument", "SluiceWorkload", "SluiceSchema", "SluiceReduce", "SluiceCombine",
-                           "SluiceCollection", "SluiceCatalog", "SluiceRuntime", "SluiceSQLite", "SluicePostgres", "SluiceCapture", "SluiceTask",
+                           "SluiceCollection", "SluiceCatalog", "SluiceRuntime", "SluiceSQLite", "SluicePostgres", "SluiceCapture", "SluiceTask", "SluiceDerive",
                            .product(name: "Logging", package: "swift-log")],
             swiftSettings: strict),
         .executableTarget(
@@ -201,12 +207,12 @@ let package = Package(
             swiftSettings: strict),
         .testTarget(
             name: "SluiceRuntimeTests",
-            dependencies: ["SluiceRuntime", "SluiceTask", "SluiceTestSupport", "SluiceWorkload"],
+            dependencies: ["SluiceRuntime", "SluiceTask", "SluiceTestSupport", "SluiceWorkload", "SluiceDerive"],
             swiftSettings: strict),
         .testTarget(
-            name: "SluiceCaptureTests",
-            dependencies: ["SluiceCapture", "SluiceRuntime", "SluiceTask", "SluicePostgres", "SluiceCatalog", "SluiceCollection",
-                           "SluiceDocument", "SluiceSQLite", "SluiceTestSupport", "SluiceWorkload"],
+            name: "SluiceDeriveTests",
+            dependencies: ["SluiceDerive", "SluiceTask", "SluiceSQLite", "SluiceCatalog", "SluiceCollection", "SluiceDocument",
+                           "SluiceTestSupport", "SluiceWorkload", .product(name: "Logging", package: "swift-log")],
             swiftSettings: strict),
         .testTarget(name: "SluiceCLITests", dependencies: ["SluiceCLI", "SluiceTestSupport", "SluiceWorkload"], swiftSettings: strict),
         .testTarget(
@@ -222,7 +228,8 @@ let package = Package(
         .testTarget(
             name: "SluiceCaptureTests",
             dependencies: ["SluiceCapture", "SluiceHTTP", "SluiceTask", "SluiceRuntime", "SluiceCollection", "SluiceDocument",
-                           "SluiceTestSupport", "SluiceWorkload", "CZstd", "CLZ4", "CZlib"],
+                           "SluicePostgres", "SluiceCatalog", "SluiceSQLite", "SluiceTestSupport", "SluiceWorkload", "CZstd", "CLZ4",
+                           "CZlib"],
             swiftSettings: strict),
         .testTarget(name: "SluiceHTTPTests", dependencies: ["SluiceHTTP", "SluiceTestSupport"], swiftSettings: strict),
         .testTarget(

@@ -404,6 +404,26 @@ PAIRS: list[Pair] = [
         note="inserts/updates/deletes (50/35/15%) in 20-change transactions; Sluice: documents committed to a collection, "
              "peer: pgoutput streamed to /dev/null",
     ),
+    # SluiceDerive (docs/derivations.md): the workload, committed in a source collection, derived
+    # into a sum-reduced collection through the runtime's derivation transactions.
+    Pair(
+        figure="derive.sqlite",
+        metric="docs_per_s",
+        sluice=lambda c: [c.sluice_bench, "derive", "--kind", "sqlite", "--work-dir", str(c.work_dir), *c.workload_args()],
+        peer=lambda c: [sys.executable, str(PEERS / "sqlite_lambda_peer.py"), str(c.workload_path)],
+        peer_name="python sqlite3, same lambda per document",
+        setup=ensure_workload,
+        note="SELECT $id, $amount AS total; read committed, lambda, validate + combine, publish, commit, ACK; target >= 200k docs/s",
+        extra_metrics=["read_apply_docs_per_s"],
+    ),
+    Pair(
+        figure="derive.swift",
+        metric="docs_per_s",
+        sluice=lambda c: [c.sluice_bench, "derive", "--kind", "swift", "--work-dir", str(c.work_dir), *c.workload_args()],
+        peer=None,
+        note="a Swift closure publishing {id, total}; same transactions; target >= 1M docs/s",
+        extra_metrics=["read_apply_docs_per_s"],
+    ),
 ]
 
 

@@ -23,6 +23,8 @@ public struct SluiceCommand: AsyncParsableCommand {
             IngestCommand.self,
             SchemaCommand.self,
             DiscoverCommand.self,
+            TestCommand.self,
+            PreviewCommand.self,
         ])
 
     public init() {}

@@ -1,5 +1,6 @@
 import SluiceMaterialize
 import SluiceCapture
+import SluiceDerive
 
 /// The connectors built into `sluice`. Each connector module registers here (one line each),
 /// so `sluice run`, `sluice test` and the library API find them by the catalog's names.
@@ -12,6 +13,7 @@ extension ConnectorSet {
         set.captures["airbyte"] = AirbyteCapture()
         set.captures["postgres-cdc"] = PostgresCDCCapture()
         // Derivations (SluiceDerive): sqlite; Swift transforms come from the library API.
+        set.derivations["sqlite"] = { definition in SQLiteDerivationConnector(definition: definition) }
         // Materializations (SluiceMaterialize): sqlite, postgres, redis, files, s3.
         set.materializations["sqlite"] = SQLiteMaterialization()
         set.materializations["postgres"] = PostgresMaterialization()

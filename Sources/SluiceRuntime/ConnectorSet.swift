@@ -39,7 +39,7 @@ public struct ConnectorSet: Sendable {
         guard let factory = derivations[name] else {
             if name.hasPrefix("swift:") {
                 throw TaskError.configuration(task: task, message: "no Swift transforms are registered for \(task) "
-                                              + "(register them with Engine.registerSwiftDerivation before running)")
+                                              + "(register them with ConnectorSet.registerSwiftDerivation before running)")
             }
             throw TaskError.configuration(task: task, message: "the \(name) derivation runtime is not available in this build")
         }

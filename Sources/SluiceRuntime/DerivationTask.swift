@@ -3,135 +3,119 @@ import Logging
 import SluiceCatalog
 import SluiceCollection
 import SluiceDocument
-import SluiceMessage
 import SluiceSQLite
 import SluiceTask
+import Synchronization
 
-/// What a derivation commits in its own database with its state tables: where each transform's
-/// reader resumes, and the ACK intents of the transaction.
-struct DerivationCheckpoint: Codable, Equatable {
-    var readers: [String: CollectionCheckpoint] = [:]
-    var ackIntents: [AckIntent] = []
-}
-
-/// Runs one derivation (docs/runtime.md): source documents read committed, applied by the
-/// connector inside an SQLite transaction on the derivation's database, outputs combined and
-/// published; the state tables, the read checkpoints and the ACK intents commit together.
-final class DerivationTask {
+/// Runs one derivation (docs/runtime.md, docs/derivations.md): its `shards` run side by side
+/// (each a `DerivationShard` with its own database, readers and publisher, in its own child
+/// task, so shards use several cores), each a loop of transactions whose state tables, read
+/// checkpoints, held documents and ACK intents commit together.
+final class DerivationTask: Sendable {
     let derived: CollectionSpec
     let definition: DerivationDefinition
     let transforms: [TransformSpec]
-    let connector: any DerivationConnector
+    /// One connector per shard start (connectors hold per-database state).
+    let makeConnector: @Sendable () throws -> any DerivationConnector
     let context: TaskContext
     let bounds: TransactionBounds
     let status: TaskStatus
     let stopRequested: @Sendable () -> Bool
     /// The sum of the heads of the task's sources (the engine's idle detection compares it).
-    var headSum: @Sendable () -> Int64 = { 0 }
-    /// How long an idle derivation waits for its sources before checking for a stop.
+    let headSum: @Sendable () -> Int64
+    /// How long an idle shard waits for its sources before checking for a stop.
     let idleWaitSeconds: Double
+    /// Per shard, the sources' heads when it last found nothing to do (nil while busy).
+    private let caughtUp: Mutex<[Int64?]>
+    /// Each shard's lag after its last transaction: (bytes behind, source bytes).
+    private let lags = Mutex<[Int: (Int64, Int64)]>([:])
 
-    init(derived: CollectionSpec, definition: DerivationDefinition, transforms: [TransformSpec], connector: any DerivationConnector,
-         context: TaskContext, bounds: TransactionBounds, status: TaskStatus, idleWaitSeconds: Double = 0.25,
+    init(derived: CollectionSpec, definition: DerivationDefinition, transforms: [TransformSpec],
+         makeConnector: @escaping @Sendable () throws -> any DerivationConnector, context: TaskContext, bounds: TransactionBounds,
+         status: TaskStatus, idleWaitSeconds: Double = 0.25, headSum: @escaping @Sendable () -> Int64 = { 0 },
          stopRequested: @escaping @Sendable () -> Bool) {
         self.derived = derived
         self.definition = definition
         self.transforms = transforms
-        self.connector = connector
+        self.makeConnector = makeConnector
         self.context = context
         self.bounds = bounds
         self.status = status
         self.idleWaitSeconds = idleWaitSeconds
+        self.headSum = headSum
         self.stopRequested = stopRequested
+        self.caughtUp = Mutex(Array(repeating: nil, count: max(1, definition.shards)))
     }
 
-    /// The derivation's database file.
+    /// The database file of a shard: `<data>/derivations/<name>/shard-NN.db`.
     static func databasePath(dataDirectory: String, derivation: String, shard: Int = 0) -> String {
         dataDirectory + "/derivations/" + derivation + "/shard-" + (shard < 10 ? "0" : "") + String(shard) + ".db"
     }
 
     func run() async throws {
-        let path = Self.databasePath(dataDirectory: context.dataDirectory, derivation: derived.name)
-        try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
-        let database = try SQLiteDatabase(path: path, synchronous: .full)
-        try SQLiteMigrations.apply([
-            "CREATE TABLE sluice_checkpoint (id INTEGER PRIMARY KEY CHECK (id = 1), checkpoint TEXT NOT NULL)",
-        ], to: database, table: "sluice_runtime_migrations")
-        try connector.open(database: database, derivation: derived, transforms: transforms, context: context)
-        defer { connector.close() }
-
-        // Recovery.
-        var checkpoint = DerivationCheckpoint()
-        if case .text(let json)? = try database.rows("SELECT checkpoint FROM sluice_checkpoint WHERE id = 1").first?.first {
-            checkpoint = try JSONDecoder().decode(DerivationCheckpoint.self, from: Data(json.utf8))
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for shard in 0..<max(1, definition.shards) {
+                group.addTask { try await self.runShard(shard) }
+            }
+            // The first shard to fail fails the task (`waitForAll` would wait for the others,
+            // which never end by themselves); leaving the group cancels the rest.
+            while try await group.next() != nil {}
         }
-        try await TransactionPublisher.acknowledge(checkpoint.ackIntents, registry: context.registry)
-        // Higher priority transforms read first; equal priorities in catalog order.
-        let order = transforms.sorted { ($0.definition.priority, -$0.index) > ($1.definition.priority, -$1.index) }
-        var readers: [(TransformSpec, CollectionReader)] = []
-        for transform in order {
-            readers.append((transform, try CollectionReader(collection: transform.source, registry: context.registry,
-                                                            selector: transform.selector,
-                                                            checkpoint: checkpoint.readers[transform.name] ?? [:])))
-        }
-        let publisher = TransactionPublisher(registry: context.registry, combinerBudgetBytes: bounds.combinerBudgetBytes,
-                                             wallClockNanoseconds: context.wallClockNanoseconds)
-        let save = try database.prepare("""
-            INSERT INTO sluice_checkpoint (id, checkpoint) VALUES (1, ?)
-            ON CONFLICT (id) DO UPDATE SET checkpoint = excluded.checkpoint
-            """)
-        context.logger.info("derivation started", metadata: ["task": "\(derived.name)", "producer": "\(publisher.producer)"])
+    }
 
-        while !stopRequested() {
+    private func runShard(_ index: Int) async throws {
+        let shard = try await DerivationShard(derived: derived, definition: definition, transforms: transforms, shard: index,
+                                              makeConnector: makeConnector, context: context,
+                                              combinerBudgetBytes: bounds.combinerBudgetBytes)
+        defer { shard.close() }
+        // A failing shard fails the task: the group cancels the other shards, which stop at
+        // their next transaction boundary (the engine restarts the task from the checkpoints).
+        while !stopRequested(), !Task.isCancelled {
             let started = context.wallClockNanoseconds()
-            // Sources' heads before reading: if this read finds nothing, the task is caught up to them.
+            // Sources' heads before reading: if this read finds nothing, the shard is caught up to them.
             let headsBefore = headSum()
-            try database.execute("BEGIN IMMEDIATE")
-            var read = 0
-            var written = 0
-            do {
-                for (transform, reader) in readers where read < bounds.maxDocuments {
-                    read += try await reader.read(limit: bounds.maxDocuments - read) { committed in
-                        try connector.apply(transform: transform.index, document: committed.document) { output in
-                            try publisher.add(output, to: derived)
-                            written += 1
-                        }
-                    }
+            switch try await shard.transaction(maxDocuments: bounds.maxDocuments) {
+            case .committed(let read, _, let written):
+                markBusy(index)
+                let lag = shard.lag()
+                lags.withLock { $0[index] = lag }
+                // Every shard reads all of the sources (its key range of them): the slowest shard's lag.
+                let total = lags.withLock { $0.values.reduce((Int64(0), Int64(0))) { (max($0.0, $1.0), max($0.1, $1.1)) } }
+                status.update {
+                    $0.lagBytes = total.0
+                    $0.sourceBytes = total.1
                 }
-                if read == 0 {
-                    try database.execute("ROLLBACK")
-                    let heads = headsBefore
-                    status.update {
-                        $0.caughtUp = true
-                        $0.caughtUpHeads = heads
-                        $0.lagBytes = 0
-                    }
-                    _ = try await ReaderWaitPoint.waitAny(readers.map { try $0.1.waitPoint() }, timeoutSeconds: idleWaitSeconds)
-                    continue
+                status.committed(read: read, written: written, bytes: 0,
+                                 seconds: Double(context.wallClockNanoseconds() &- started) / 1e9)
+            case .idle(let nextDue):
+                markCaughtUp(index, heads: headsBefore)
+                var timeout = idleWaitSeconds
+                if let nextDue {
+                    let now = context.wallClockNanoseconds()
+                    timeout = min(timeout, nextDue > now ? Double(nextDue - now) / 1e9 : 0)
                 }
-                let intents = try await publisher.publish()
-                var next = DerivationCheckpoint(ackIntents: intents)
-                for (transform, reader) in readers { next.readers[transform.name] = reader.checkpoint() }
-                try save.run([.text(String(decoding: try JSONEncoder().encode(next), as: UTF8.self))])
-                try database.execute("COMMIT")
-                try await TransactionPublisher.acknowledge(intents, registry: context.registry)
-            } catch {
-                // Readers moved in memory past what is committed: the task restarts from the
-                // checkpoint (the engine does that on any error).
-                if database.isInTransaction { try? database.execute("ROLLBACK") }
-                publisher.abandon()
-                throw error
+                if timeout > 0 { _ = try await ReaderWaitPoint.waitAny(try shard.waitPoints(), timeoutSeconds: timeout) }
             }
-            let lag = (try? readers.map { $0.1 }.reduce((Int64(0), Int64(0))) { sum, reader in
-                let one = try reader.lag()
-                return (sum.0 + one.behindBytes, sum.1 + one.totalBytes)
-            }) ?? (0, 0)
+        }
+    }
+
+    private func markBusy(_ shard: Int) {
+        caughtUp.withLock { $0[shard] = nil }
+    }
+
+    /// The task is caught up when every shard last found nothing at the same heads.
+    private func markCaughtUp(_ shard: Int, heads: Int64) {
+        let all = caughtUp.withLock { states -> Int64? in
+            states[shard] = heads
+            guard let first = states[0], states.allSatisfy({ $0 == first }) else { return nil }
+            return first
+        }
+        if let all {
             status.update {
-                $0.lagBytes = lag.0
-                $0.sourceBytes = lag.1
+                $0.caughtUp = true
+                $0.caughtUpHeads = all
+                $0.lagBytes = 0
             }
-            status.committed(read: read, written: written, bytes: 0,
-                             seconds: Double(context.wallClockNanoseconds() - started) / 1e9)
         }
     }
 }

@@ -193,15 +193,15 @@ public final class Engine: Sendable {
             for (index, transform) in derive.transforms.enumerated() {
                 let selector = try partitionSelector(transform.source, task: name)
                 transforms.append(TransformSpec(index: index, definition: transform, source: try spec(transform.source.collection, task: name),
-                                                selector: selector))
+                                                selector: selector, sourceDefinition: catalog.collections[transform.source.collection]))
             }
             _ = try connectors.derivation(derive, task: name)  // fails early when the runtime is missing
             let (context, bounds, status, connectors, transformSpecs) = (context(name), options.bounds, statuses[name]!, connectors, transforms)
             tasks.append(RunnableTask(name: name, kind: .derivation) {
-                let connector = try connectors.derivation(derive, task: name)
-                let task = DerivationTask(derived: derived, definition: derive, transforms: transformSpecs, connector: connector,
-                                          context: context, bounds: bounds, status: status, stopRequested: stop)
-                task.headSum = { [weak self] in self?.headSum(self?.sources[name] ?? []) ?? 0 }
+                let task = DerivationTask(derived: derived, definition: derive, transforms: transformSpecs,
+                                          makeConnector: { try connectors.derivation(derive, task: name) },
+                                          context: context, bounds: bounds, status: status,
+                                          headSum: { [weak self] in self?.headSum(self?.sources[name] ?? []) ?? 0 }, stopRequested: stop)
                 try await task.run()
             })
         }

@@ -9,6 +9,11 @@ public enum SQLiteValue: Hashable, Sendable {
     case blob([UInt8])
 }
 
+/// The storage class of a column value (SQLite's fundamental datatypes).
+public enum SQLiteColumnType: Sendable, Hashable {
+    case null, integer, real, text, blob
+}
+
 /// A prepared statement: bind, step, read columns, reset. Belongs to its database's task.
 public final class SQLiteStatement: @unchecked Sendable {
     // Safety: used under its connection's serialized mode; finalized once in deinit, and the
@@ -120,6 +125,18 @@ public final class SQLiteStatement: @unchecked Sendable {
     // MARK: Columns (0-based)
 
     public func isNull(at index: Int) -> Bool { sqlite3_column_type(handle, Int32(index)) == SQLITE_NULL }
+
+    /// The storage class of a column of the current row, read without converting it (so a hot
+    /// loop can pick `int64`, `double` or `withBytes` and avoid a `String`).
+    public func columnType(at index: Int) -> SQLiteColumnType {
+        switch sqlite3_column_type(handle, Int32(index)) {
+        case SQLITE_INTEGER: return .integer
+        case SQLITE_FLOAT: return .real
+        case SQLITE_TEXT: return .text
+        case SQLITE_BLOB: return .blob
+        default: return .null
+        }
+    }
 
     public func int64(at index: Int) -> Int64 { sqlite3_column_int64(handle, Int32(index)) }
 

@@ -10,12 +10,17 @@ public struct TransformSpec: Sendable {
     /// The source collection.
     public let source: CollectionSpec
     public let selector: PartitionSelector
+    /// The source collection as the catalog defines it (its schema text and projections, from
+    /// which SQLite lambdas resolve their `$parameters`); nil when built without a catalog.
+    public let sourceDefinition: CollectionDefinition?
 
-    public init(index: Int, definition: TransformDefinition, source: CollectionSpec, selector: PartitionSelector) {
+    public init(index: Int, definition: TransformDefinition, source: CollectionSpec, selector: PartitionSelector,
+                sourceDefinition: CollectionDefinition? = nil) {
         self.index = index
         self.definition = definition
         self.source = source
         self.selector = selector
+        self.sourceDefinition = sourceDefinition
     }
 
     public var name: String { definition.name }

@@ -12,7 +12,7 @@ struct SluiceBenchCommand: AsyncParsableCommand {
         subcommands: [GenerateWorkload.self, JSONParse.self, JSONSerialize.self, JSONKey.self, JSONTape.self,
                       JournalAppend.self, JournalReplay.self, JournalTail.self, SchemaValidate.self,
                       CombineWorkload.self, CombineSpill.self, CollectionRun.self,
-                      CaptureFiles.self, CaptureHTTP.self, CaptureHTTPLoad.self, MaterializeRun.self, CDCCapture.self])
+                      CaptureFiles.self, CaptureHTTP.self, CaptureHTTPLoad.self, MaterializeRun.self, CDCCapture.self, DeriveRun.self])
 }
 
 /// Options every benchmark shares: the workload.
