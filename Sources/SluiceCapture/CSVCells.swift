@@ -53,7 +53,7 @@ struct CSVColumns {
 
     static func appendCell(_ bytes: UnsafeRawBufferPointer, quoted: Bool, types: JSONTypeSet?, to builder: inout DocumentBuilder) {
         let any = types == nil
-        let allowed = types ?? .any
+        let allowed = types ?? .all
         if bytes.isEmpty {
             let stringFirst = quoted ? (any || allowed.contains(.string)) : (!allowed.contains(.null) && allowed.contains(.string))
             if stringFirst { builder.string("") } else { builder.null() }

@@ -59,13 +59,13 @@ struct FakeSourceSetup {
     func openSession(_ catalog: Catalog, state: JSONValue? = nil, logs: CollectedLogs = CollectedLogs()) async throws
         -> any CaptureSession
     {
-        try await CaptureHarness.openSession(AirbyteCapture(), catalog: catalog, capture: "test/source", state: state,
+        try await SessionHarness.openSession(AirbyteCapture(), catalog: catalog, capture: "test/source", state: state,
                                              dataDirectory: dataDirectory, folder: directory.path, logs: logs)
     }
 
     /// Every reduced document of a collection has `n == 1` and the ids are exactly `0..<count`.
     func expectExactlyOnce(_ collection: String, count: Int, catalog path: String, sourceLocation: Testing.SourceLocation = #_sourceLocation) throws {
-        let documents = try CaptureHarness.reduced(collection, catalog: path, dataDirectory: dataDirectory)
+        let documents = try SessionHarness.reduced(collection, catalog: path, dataDirectory: dataDirectory)
         let ids = documents.compactMap { document -> Int64? in if case .int(let id)? = document["id"] { id } else { nil } }
         #expect(ids == (0..<Int64(count)).map { $0 }, "ids of \(collection)", sourceLocation: sourceLocation)
         let repeated = documents.filter { $0["n"] != .int(1) }
@@ -79,7 +79,7 @@ struct FakeSourceSetup {
         defer { setup.directory.remove() }
         let (catalog, path) = try setup.catalog(config: #"{"streams": {"alpha": 300, "beta": 200}, "statesEvery": 25}"#)
         let logs = CollectedLogs()
-        let engine = try await CaptureHarness.runUntilIdle(catalog: catalog, dataDirectory: setup.dataDirectory, logger: logs.logger())
+        let engine = try await SessionHarness.runUntilIdle(catalog: catalog, dataDirectory: setup.dataDirectory, logger: logs.logger())
         let status = try #require(engine.statuses["test/source"]?.snapshot)
         #expect(status.exhausted)
         #expect(status.documentsRead == 500)
@@ -92,7 +92,7 @@ struct FakeSourceSetup {
         #expect(logs.contains("airbyte read started"))
 
         // A second run hands the state back: nothing new is captured.
-        let again = try await CaptureHarness.runUntilIdle(catalog: catalog, dataDirectory: setup.dataDirectory, logger: logs.logger())
+        let again = try await SessionHarness.runUntilIdle(catalog: catalog, dataDirectory: setup.dataDirectory, logger: logs.logger())
         #expect(again.statuses["test/source"]?.snapshot.documentsRead == 0)
         #expect(logs.contains(#"resuming from {"alpha": 300, "beta": 200}"#))
         try setup.expectExactlyOnce("test/alpha", count: 300, catalog: path)
@@ -106,7 +106,7 @@ struct FakeSourceSetup {
             {"streams": {"alpha": 120, "beta": 80}, "statesEvery": 10, "failAfter": 137, "failMarker": "\(marker)", "sleepSeconds": 0.002}
             """)
         let logs = CollectedLogs()
-        let engine = try await CaptureHarness.runUntilIdle(catalog: catalog, dataDirectory: setup.dataDirectory, logger: logs.logger())
+        let engine = try await SessionHarness.runUntilIdle(catalog: catalog, dataDirectory: setup.dataDirectory, logger: logs.logger())
         let status = try #require(engine.statuses["test/source"]?.snapshot)
         #expect(status.restarts == 1)
         #expect(status.lastError?.contains("the fake source failed on purpose (after 137 records)") == true, "\(status.lastError ?? "")")
@@ -123,7 +123,7 @@ struct FakeSourceSetup {
         defer { setup.directory.remove() }
         let (catalog, path) = try setup.catalog(config: #"{"streams": {"alpha": 40, "beta": 10}, "statesEvery": 5, "noise": true}"#)
         let logs = CollectedLogs()
-        _ = try await CaptureHarness.runUntilIdle(catalog: catalog, dataDirectory: setup.dataDirectory, logger: logs.logger())
+        _ = try await SessionHarness.runUntilIdle(catalog: catalog, dataDirectory: setup.dataDirectory, logger: logs.logger())
         #expect(logs.contains("connector output is not JSON: a line that is not JSON {", level: .info))
         #expect(logs.contains("noise at 3", level: .warning))
         #expect(logs.all.contains { $0.message == "connector trace" && $0.metadata["type"] == "STREAM_STATUS" })
@@ -140,7 +140,7 @@ struct FakeSourceSetup {
              "sleepSeconds": 0.002}
             """)
         let logs = CollectedLogs()
-        let engine = try await CaptureHarness.runUntilIdle(catalog: catalog, dataDirectory: setup.dataDirectory, logger: logs.logger())
+        let engine = try await SessionHarness.runUntilIdle(catalog: catalog, dataDirectory: setup.dataDirectory, logger: logs.logger())
         #expect(engine.statuses["test/source"]?.snapshot.restarts == 1)
         let checkpoint = try StateStore(dataDirectory: setup.dataDirectory).captureCheckpoint("test/source")
         #expect(checkpoint.state == ["alpha": 60, "beta": 30])

@@ -52,7 +52,7 @@ import SluiceWorkload
     static func reducedCollections(catalog: String, dataDirectory: String) throws -> [String: [JSONValue]] {
         var result: [String: [JSONValue]] = [:]
         for stream in streams {
-            result[stream] = try CaptureHarness.reduced("acme/\(stream)", catalog: catalog, dataDirectory: dataDirectory).map { document in
+            result[stream] = try SessionHarness.reduced("acme/\(stream)", catalog: catalog, dataDirectory: dataDirectory).map { document in
                 guard case .object(var object) = document else { return document }
                 object["updated_at"] = nil
                 return .object(object)
@@ -86,11 +86,11 @@ import SluiceWorkload
         var kills = 0
         for round in 0..<2 {
             let run = try ChildProcess(sluice, ["run", catalog, "--data-dir", crashed], directory: directory.path, label: "crash-\(round)")
-            let before = CaptureHarness.committedState(dataDirectory: crashed, task: "acme/faker")
+            let before = SessionHarness.committedState(dataDirectory: crashed, task: "acme/faker")
             var committed = false
             for _ in 0..<3_000 where !committed && run.isRunning {
                 try await Task.sleep(nanoseconds: 20_000_000)
-                committed = CaptureHarness.committedState(dataDirectory: crashed, task: "acme/faker") != before
+                committed = SessionHarness.committedState(dataDirectory: crashed, task: "acme/faker") != before
             }
             try await Task.sleep(nanoseconds: UInt64(random.below(400)) * 1_000_000)
             if run.isRunning {

@@ -52,7 +52,7 @@ struct CollectingLogHandler: LogHandler {
 }
 
 /// Engine runs and collection reads for capture tests.
-enum CaptureHarness {
+enum SessionHarness {
     static func options(_ dataDirectory: String, logger: Logger) -> EngineOptions {
         EngineOptions(dataDirectory: dataDirectory, bounds: TransactionBounds(maxDurationSeconds: 0.5),
                       restartBackoffSeconds: (0.05, 0.2), idleCheckSeconds: 0.05, logger: logger)
@@ -77,7 +77,7 @@ enum CaptureHarness {
     }
 }
 
-extension CaptureHarness {
+extension SessionHarness {
     /// Opens a session of capture `name` directly (without the engine), from `state`.
     static func openSession(_ connector: any CaptureConnector, catalog: Catalog, capture name: String, state: JSONValue? = nil,
                             dataDirectory: String, folder: String, logs: CollectedLogs) async throws -> any CaptureSession {
@@ -98,7 +98,7 @@ extension CaptureHarness {
     static func deadline(_ seconds: Double) -> UInt64 { UInt64((Date().timeIntervalSince1970 + seconds) * 1e9) }
 }
 
-extension CaptureHarness {
+extension SessionHarness {
     /// The connector state a running `sluice run` last committed for `task` (nil before any
     /// commit), read from `engine.db` read-only: opening the state store itself would run its
     /// migrations, racing the engine's own at start-up.

@@ -66,7 +66,7 @@ struct PostgresCDCCaptureTests {
         let path = try directory.write("flow.yaml", cdcCatalog(dsn: dsn, tables: [("public.items", "acme/items", ["id"])]))
         let catalog = try CatalogLoader.load(path: path)
         let logs = CollectedLogs()
-        let session = try await CaptureHarness.openSession(PostgresCDCCapture(), catalog: catalog, capture: "acme/pg",
+        let session = try await SessionHarness.openSession(PostgresCDCCapture(), catalog: catalog, capture: "acme/pg",
                                                            dataDirectory: directory.file("data"), folder: directory.path, logs: logs)
 
         // The backfill: three `c` documents from the snapshot, then a checkpoint.
@@ -117,7 +117,7 @@ struct PostgresCDCCaptureTests {
         // Nothing more: idle, and caught up.
         var idle = false
         for _ in 0..<100 where !idle {
-            if case .idle = try await session.next(deadlineNanoseconds: CaptureHarness.deadline(0.1)) { idle = session.isCaughtUp }
+            if case .idle = try await session.next(deadlineNanoseconds: SessionHarness.deadline(0.1)) { idle = session.isCaughtUp }
         }
         #expect(idle)
         await session.close()
@@ -133,7 +133,7 @@ struct PostgresCDCCaptureTests {
         let path = try directory.write("flow.yaml", cdcCatalog(dsn: dsn, tables: [("public.events", "acme/events", ["name", "n"])]))
         let catalog = try CatalogLoader.load(path: path)
         let refused = await #expect(throws: TaskError.self) {
-            _ = try await CaptureHarness.openSession(PostgresCDCCapture(), catalog: catalog, capture: "acme/pg",
+            _ = try await SessionHarness.openSession(PostgresCDCCapture(), catalog: catalog, capture: "acme/pg",
                                                      dataDirectory: directory.file("data"), folder: directory.path, logs: CollectedLogs())
         }
         #expect(refused?.isPermanent == true)
@@ -141,11 +141,11 @@ struct PostgresCDCCaptureTests {
                 == true, "\(String(describing: refused))")
 
         try connection.simpleQuery("ALTER TABLE public.events REPLICA IDENTITY FULL")
-        let engine = try await CaptureHarness.runUntilIdle(catalog: catalog, dataDirectory: directory.file("data"), logger: CollectedLogs().logger())
+        let engine = try await SessionHarness.runUntilIdle(catalog: catalog, dataDirectory: directory.file("data"), logger: CollectedLogs().logger())
         #expect(engine.statuses["acme/pg"]?.snapshot.documentsRead == 2)
         try connection.simpleQuery("DELETE FROM public.events WHERE name = 'a'; INSERT INTO public.events VALUES ('c', 3);")
-        _ = try await CaptureHarness.runUntilIdle(catalog: catalog, dataDirectory: directory.file("data"), logger: CollectedLogs().logger())
-        let reduced = try CaptureHarness.reduced("acme/events", catalog: path, dataDirectory: directory.file("data"))
+        _ = try await SessionHarness.runUntilIdle(catalog: catalog, dataDirectory: directory.file("data"), logger: CollectedLogs().logger())
+        let reduced = try SessionHarness.reduced("acme/events", catalog: path, dataDirectory: directory.file("data"))
         #expect(reduced.map { [$0["name"] ?? .null, $0["n"] ?? .null] } == [["b", 2], ["c", 3]])
     }
 
@@ -159,14 +159,14 @@ struct PostgresCDCCaptureTests {
         let logs = CollectedLogs()
         let first = try CatalogLoader.load(yaml: cdcCatalog(dsn: dsn, tables: [("public.items", "acme/items", ["id"])], chunkRows: 10),
                                            path: directory.file("flow.yaml"))
-        let engine = try await CaptureHarness.runUntilIdle(catalog: first, dataDirectory: directory.file("data"), logger: logs.logger())
+        let engine = try await SessionHarness.runUntilIdle(catalog: first, dataDirectory: directory.file("data"), logger: logs.logger())
         #expect(engine.statuses["acme/pg"]?.snapshot.documentsRead == 25)
-        let again = try await CaptureHarness.runUntilIdle(catalog: first, dataDirectory: directory.file("data"), logger: logs.logger())
+        let again = try await SessionHarness.runUntilIdle(catalog: first, dataDirectory: directory.file("data"), logger: logs.logger())
         #expect(again.statuses["acme/pg"]?.snapshot.documentsRead == 0)
         let bumped = try CatalogLoader.load(yaml: cdcCatalog(dsn: dsn, tables: [("public.items", "acme/items", ["id"])], chunkRows: 10,
                                                              backfill: 1),
                                             path: directory.file("flow.yaml"))
-        let third = try await CaptureHarness.runUntilIdle(catalog: bumped, dataDirectory: directory.file("data"), logger: logs.logger())
+        let third = try await SessionHarness.runUntilIdle(catalog: bumped, dataDirectory: directory.file("data"), logger: logs.logger())
         #expect(third.statuses["acme/pg"]?.snapshot.documentsRead == 25)
         #expect(logs.contains("backfilling a table again (its backfill counter changed)"))
     }
@@ -232,7 +232,7 @@ struct PostgresCDCCaptureTests {
             "\(try row[0].int64() ?? -1)|\(row[1].string ?? "")|\(try row[2].int64().map(String.init) ?? "null")|"
                 + "\(try row[3].double().map { String($0) } ?? "null")|\(row[4].string ?? "null")"
         }
-        let reduced = try CaptureHarness.reduced("acme/orders", catalog: path, dataDirectory: data).map { document -> String in
+        let reduced = try SessionHarness.reduced("acme/orders", catalog: path, dataDirectory: data).map { document -> String in
             func text(_ value: JSONValue?) -> String {
                 switch value {
                 case .string(let string)?: return string
@@ -272,7 +272,7 @@ struct PostgresCDCCaptureTests {
     /// True when the capture's committed checkpoint has a backfill in progress (some of the
     /// table committed, not all).
     static func committedBackfillIsPartial(_ data: String) -> Bool {
-        guard let state = CaptureHarness.committedState(dataDirectory: data, task: "acme/pg"),
+        guard let state = SessionHarness.committedState(dataDirectory: data, task: "acme/pg"),
               let table = state["position"]?["tables"]?["public.orders"] else { return false }
         return table["complete"] == false && table["resumeAfter"] != nil
     }
@@ -313,7 +313,7 @@ struct PostgresCDCCaptureTests {
         var documents: [Document] = []
         let until = Date().addingTimeInterval(20)
         while Date() < until {
-            switch try await session.next(deadlineNanoseconds: CaptureHarness.deadline(0.5)) {
+            switch try await session.next(deadlineNanoseconds: SessionHarness.deadline(0.5)) {
             case .documents(_, let batch): documents += batch
             case .checkpoint(let state): return (documents, state)
             case .idle, .exhausted: continue
