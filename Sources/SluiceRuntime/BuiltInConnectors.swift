@@ -14,6 +14,7 @@ extension ConnectorSet {
         set.captures["postgres-cdc"] = PostgresCDCCapture()
         // Derivations (SluiceDerive): sqlite; Swift transforms come from the library API.
         set.derivations["sqlite"] = { definition in SQLiteDerivationConnector(definition: definition) }
+        set.checks.append { catalog in DerivationChecks.diagnostics(catalog) }
         // Materializations (SluiceMaterialize): sqlite, postgres, redis, files, s3.
         set.materializations["sqlite"] = SQLiteMaterialization()
         set.materializations["postgres"] = PostgresMaterialization()

@@ -59,35 +59,49 @@ public final class Sluice: @unchecked Sendable {
     /// committed and acknowledged when this returns).
     public func ingest(_ collection: String, _ documents: [JSONValue]) async throws {
         let spec = try self.collection(collection)
-        let shared = lock.withLock { running?.engine.registry }
-        let registry = shared ?? JournalRegistry(path: dataDirectory)
-        let publisher = TransactionPublisher(registry: registry)
-        for document in documents { try publisher.add(try Document(document), to: spec) }
-        try await TransactionPublisher.acknowledge(try await publisher.publish(), registry: registry)
-        if shared == nil { await registry.close() }
+        try await withRegistry { registry in
+            let publisher = TransactionPublisher(registry: registry)
+            for document in documents { try publisher.add(try Document(document), to: spec) }
+            try await TransactionPublisher.acknowledge(try await publisher.publish(), registry: registry)
+        }
+    }
+
+    /// Runs `body` with the running engine's registry, or with a registry of its own that is
+    /// closed (its journal locks released) before this returns, thrown errors included: a
+    /// following call, or an engine started next, opens the same journals.
+    private func withRegistry<Result>(_ body: (JournalRegistry) async throws -> Result) async throws -> Result {
+        if let shared = lock.withLock({ running?.engine.registry }) { return try await body(shared) }
+        let registry = JournalRegistry(path: dataDirectory)
+        do {
+            let result = try await body(registry)
+            await registry.close()
+            return result
+        } catch {
+            await registry.close()
+            throw error
+        }
     }
 
     /// The committed documents of a collection, in journal order; or with `reduced`, one fully
     /// reduced document per key in key order (deleted keys left out, `_meta/uuid` removed).
     public func read(_ collection: String, reduced: Bool = false) async throws -> [Document] {
         let spec = try self.collection(collection)
-        let shared = lock.withLock { running?.engine.registry }
-        let registry = shared ?? JournalRegistry(path: dataDirectory)
-        defer { if shared == nil { Task { await registry.close() } } }
-        let reader = try CollectionReader(collection: spec, registry: registry)
-        guard reduced else {
+        return try await withRegistry { registry in
+            let reader = try CollectionReader(collection: spec, registry: registry)
+            guard reduced else {
+                var documents: [Document] = []
+                try await reader.read { documents.append($0.document) }
+                return documents
+            }
+            var combiner = Combiner(configuration: CombinerConfiguration(key: spec.key, mode: .full), validator: spec.readSchema.validator())
+            try await reader.read { try combiner.add(DocumentMeta.removingUUID($0.document)) }
+            var drainer = try combiner.drain()
             var documents: [Document] = []
-            try await reader.read { documents.append($0.document) }
+            while let drained = try drainer.next() {
+                if !drained.isDeleted { documents.append(drained.document) }
+            }
             return documents
         }
-        var combiner = Combiner(configuration: CombinerConfiguration(key: spec.key, mode: .full), validator: spec.readSchema.validator())
-        try await reader.read { try combiner.add(DocumentMeta.removingUUID($0.document)) }
-        var drainer = try combiner.drain()
-        var documents: [Document] = []
-        while let drained = try drainer.next() {
-            if !drained.isDeleted { documents.append(drained.document) }
-        }
-        return documents
     }
 
     /// Runs every task until each capture is exhausted (or idle) and every task has caught up.

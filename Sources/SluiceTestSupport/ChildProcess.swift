@@ -53,6 +53,32 @@ public final class ChildProcess: @unchecked Sendable {
         return wait()
     }
 
+    /// Kills the child with SIGKILL part-way through its work: waits (blocking, off any async
+    /// pool) until the files under `directory` have grown past their size at the call, then
+    /// `delayMicroseconds` more, then kills it if it is still running. Returns whether it was
+    /// killed (false: it ended by itself first). Crash tests use this instead of a fixed sleep,
+    /// so a loaded machine, slow to start the child, still gets kills that land mid-work.
+    public func killAfterProgress(under directory: String, delayMicroseconds: UInt32, timeoutSeconds: Double = 120) -> Bool {
+        let baseline = Self.bytes(under: directory)
+        let deadline = Date().addingTimeInterval(timeoutSeconds)
+        while isRunning, Self.bytes(under: directory) <= baseline, Date() < deadline { usleep(5_000) }
+        if delayMicroseconds > 0 { usleep(delayMicroseconds) }
+        guard isRunning else { return false }
+        signal(SIGKILL)
+        return wait() == 128 + SIGKILL
+    }
+
+    /// The total size of the regular files under `directory` (0 when it does not exist).
+    public static func bytes(under directory: String) -> Int {
+        guard let enumerator = FileManager.default.enumerator(atPath: directory) else { return 0 }
+        var total = 0
+        while let relative = enumerator.nextObject() as? String {
+            let attributes = try? FileManager.default.attributesOfItem(atPath: directory + "/" + relative)
+            if attributes?[.type] as? FileAttributeType == .typeRegular { total += (attributes?[.size] as? Int) ?? 0 }
+        }
+        return total
+    }
+
     public var standardOutput: String { (try? String(contentsOfFile: standardOutputPath, encoding: .utf8)) ?? "" }
     public var standardError: String { (try? String(contentsOfFile: standardErrorPath, encoding: .utf8)) ?? "" }
 

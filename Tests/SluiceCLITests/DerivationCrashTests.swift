@@ -100,9 +100,10 @@ import SluiceWorkload
         var midway: [Int] = []
         for round in 0..<8 {
             let child = try ChildProcess(sluice, runArguments, directory: directory.path, label: "run-\(round)")
-            usleep(UInt32(150_000 + random.below(900_000)))
-            child.signal(SIGKILL)
-            if child.wait() == 128 + SIGKILL { killed += 1 }
+            // Killed once the derived journals grow (so mid-work however slowly the run starts).
+            if child.killAfterProgress(under: data + "/journals/acme/accounts", delayMicroseconds: UInt32(random.below(200_000))) {
+                killed += 1
+            }
             // Sometimes the reduced read happens between kills, as a reader would see it.
             if round % 3 == 2 {
                 let partial = try run(["collections", "read", "acme/accounts", "--reduced"])

@@ -62,9 +62,9 @@ import SluiceWorkload
         var kills = 0
         for round in 0..<6 {
             let child = try ChildProcess(sluice, arguments, directory: directory.path, label: "run-\(round)")
-            try await Task.sleep(nanoseconds: UInt64(150_000 + random.below(900_000)) * 1_000)
-            if child.isRunning {
-                child.signal(SIGKILL)
+            // Killed once the collection's journals grow (mid-work however slowly the run starts).
+            let delay = UInt32(random.below(300_000))
+            if await offPool({ child.killAfterProgress(under: data + "/journals/test/lines", delayMicroseconds: delay) }) {
                 kills += 1
             }
             let status = await offPool { child.wait() }

@@ -64,3 +64,31 @@ import SluiceTestSupport
         """) == [])
     }
 }
+
+/// The built-in connector set brings the SQLite derivation checks into `sluice check`.
+@Suite struct BuiltInCatalogCheckTests {
+    @Test func lambdaErrorsAreFoundByTheBuiltInChecks() throws {
+        let directory = TestDirectory("check-lambda")
+        defer { directory.remove() }
+        let catalog = try CatalogLoader.load(yaml: """
+        collections:
+          acme/src:
+            schema: {type: object, required: [id], properties: {id: {type: string}, amount: {type: integer}}}
+            key: [/id]
+          acme/out:
+            schema: {type: object, required: [id], properties: {id: {type: string}}}
+            key: [/id]
+            derive:
+              using: {sqlite: {}}
+              transforms:
+                - name: fromSrc
+                  source: acme/src
+                  lambda: SELECT $id, $amout AS total;
+        """, path: directory.file("flow.yaml"))
+        let found = CatalogCheck.diagnostics(catalog).map(\.description)
+        #expect(found.count == 1)
+        #expect(found.first?.contains("collections[acme/out].derive.transforms[0].lambda") == true, "\(found)")
+        #expect(found.first?.contains("amout") == true && found.first?.contains("amount") == true, "did you mean: \(found)")
+        #expect(CatalogCheck.diagnostics(catalog, connectors: ConnectorSet()).isEmpty)
+    }
+}
