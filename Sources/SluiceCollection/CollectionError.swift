@@ -13,6 +13,15 @@ public enum CollectionError: Error, CustomStringConvertible, Equatable {
     /// A read had to jump over offsets that are gone (pruned or lost).
     case unknownCollection(name: String, known: [String])
 
+    /// A document refused for what it is (schema, partitions, reduction): the same input fails
+    /// the same way again, so a task does not retry it (docs/runtime.md, "Failures").
+    public var isDataError: Bool {
+        switch self {
+        case .missingPartition, .invalidPartitionValue, .invalidDocument, .combine: return true
+        case .badJournalLine, .lineTooLarge, .unknownCollection: return false
+        }
+    }
+
     public var description: String {
         switch self {
         case .missingPartition(let collection, let field, let pointer):

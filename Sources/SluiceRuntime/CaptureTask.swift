@@ -61,6 +61,9 @@ final class CaptureTask {
                         for document in batch {
                             do {
                                 try publisher.add(document, to: collection)
+                            } catch let error as CollectionError where error.isDataError {
+                                // The same document fails the same way on a retry: not retried.
+                                throw TaskError.configuration(task: name, message: "binding \(binding): \(error)")
                             } catch {
                                 throw TaskError.connector(task: name, message: "binding \(binding): \(error)")
                             }

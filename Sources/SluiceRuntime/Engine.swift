@@ -38,19 +38,23 @@ public enum EngineError: Error, CustomStringConvertible {
     case catalog(CatalogError)
     case incompatibleChange(collection: String, reason: String)
     case taskFailed(task: String, error: String)
+    /// A task refused its configuration or its input (`TaskError.configuration`: a bad lambda,
+    /// a document its schema rejects, a connector's bad output): the user must fix it.
+    case taskRefused(task: String, error: String)
 
     public var description: String {
         switch self {
         case .catalog(let error): return error.description
         case .incompatibleChange(let collection, let reason): return "collection \(collection): \(reason)"
         case .taskFailed(let task, let error): return "task \(task) failed: \(error)"
+        case .taskRefused(let task, let error): return "task \(task) failed: \(error)"
         }
     }
 
     /// User errors (bad catalog, refused change) as opposed to runtime failures.
     public var isUserError: Bool {
         switch self {
-        case .catalog, .incompatibleChange: return true
+        case .catalog, .incompatibleChange, .taskRefused: return true
         case .taskFailed: return false
         }
     }
@@ -258,7 +262,16 @@ public final class Engine: Sendable {
                 return
             } catch let error as TaskError where error.isPermanent {
                 options.logger.error("task failed and will not be restarted", metadata: ["task": "\(task.name)", "error": "\(error)"])
+                if case .configuration = error { throw EngineError.taskRefused(task: task.name, error: error.description) }
                 throw EngineError.taskFailed(task: task.name, error: error.description)
+            } catch let error as DerivationApplyError where (error.underlying as? CollectionError)?.isDataError == true {
+                options.logger.error("derivation refused a document and will not be restarted",
+                                     metadata: ["task": "\(task.name)", "error": "\(error)"])
+                throw EngineError.taskRefused(task: task.name, error: error.description)
+            } catch let error as CollectionError where error.isDataError {
+                options.logger.error("task refused a document and will not be restarted",
+                                     metadata: ["task": "\(task.name)", "error": "\(error)"])
+                throw EngineError.taskRefused(task: task.name, error: error.description)
             } catch {
                 if isStopRequested { return }
                 statuses[task.name]?.update {
