@@ -65,7 +65,7 @@ public enum CatalogCheck {
             return "\(what) \(pointer) is not required by \(schemaName): every document must have it "
                 + "(add it to \"required\" along its path, or give it a \"default\")"
         }
-        let keyable: InferredTypes = [.boolean, .integer, .string]
+        let keyable: JSONTypeSet = [.boolean, .integer, .string]
         if inference.types.isEmpty { return "\(what) \(pointer) can have no valid value in \(schemaName)" }
         if !inference.types.subtracting(keyable).isEmpty {
             return "\(what) \(pointer) may be \(inference.types) in \(schemaName); key locations must be strings, integers or booleans"
@@ -80,7 +80,7 @@ public enum CatalogCheck {
         if !inference.mustExist {
             return "partition location \(pointer) is not required by the schema: every document must have it (add it to \"required\")"
         }
-        let allowed: InferredTypes = [.boolean, .integer, .string, .null]
+        let allowed: JSONTypeSet = [.boolean, .integer, .string, .null]
         if !inference.types.subtracting(allowed).isEmpty {
             return "partition location \(pointer) may be \(inference.types); partitions must be strings, integers, booleans or null"
         }

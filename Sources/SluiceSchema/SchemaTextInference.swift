@@ -9,44 +9,19 @@
 // accepts something that could fail at run time.
 public import SluiceDocument
 
-/// The JSON types a location may hold.
-public struct InferredTypes: OptionSet, Sendable, Hashable, CustomStringConvertible {
-    public let rawValue: UInt8
-    public init(rawValue: UInt8) { self.rawValue = rawValue }
-
-    public static let null = InferredTypes(rawValue: 1 << 0)
-    public static let boolean = InferredTypes(rawValue: 1 << 1)
-    public static let integer = InferredTypes(rawValue: 1 << 2)
-    /// Numbers with a fraction (`number` without `integer`).
-    public static let fractional = InferredTypes(rawValue: 1 << 3)
-    public static let string = InferredTypes(rawValue: 1 << 4)
-    public static let array = InferredTypes(rawValue: 1 << 5)
-    public static let object = InferredTypes(rawValue: 1 << 6)
-    public static let number: InferredTypes = [.integer, .fractional]
-    public static let any: InferredTypes = [.null, .boolean, .number, .string, .array, .object]
-
+extension JSONTypeSet {
+    /// The set a `type` keyword's name stands for (`number` brings `integer` along).
     init(typeName: String) {
         switch typeName {
         case "null": self = .null
         case "boolean": self = .boolean
         case "integer": self = .integer
-        case "number": self = .number
+        case "number": self = [.integer, .number]
         case "string": self = .string
         case "array": self = .array
         case "object": self = .object
         default: self = []
         }
-    }
-
-    public var description: String {
-        var names: [String] = []
-        if contains(.null) { names.append("null") }
-        if contains(.boolean) { names.append("boolean") }
-        if contains(.number) { names.append("number") } else if contains(.integer) { names.append("integer") }
-        if contains(.string) { names.append("string") }
-        if contains(.array) { names.append("array") }
-        if contains(.object) { names.append("object") }
-        return names.isEmpty ? "nothing" : names.joined(separator: ", ")
     }
 }
 
@@ -55,18 +30,18 @@ public struct LocationInference: Sendable, Hashable {
     /// Every valid document has a value here.
     public var mustExist: Bool
     /// The types a value here may have.
-    public var types: InferredTypes
+    public var types: JSONTypeSet
     /// The schema's `default` here, if one is unambiguous.
     public var defaultValue: JSONValue?
 
-    public init(mustExist: Bool, types: InferredTypes, defaultValue: JSONValue? = nil) {
+    public init(mustExist: Bool, types: JSONTypeSet, defaultValue: JSONValue? = nil) {
         self.mustExist = mustExist
         self.types = types
         self.defaultValue = defaultValue
     }
 
     /// Nothing known: may be absent, any type.
-    public static let unknown = LocationInference(mustExist: false, types: .any)
+    public static let unknown = LocationInference(mustExist: false, types: .all)
 }
 
 public enum SchemaTextInference {
@@ -133,12 +108,12 @@ public enum SchemaTextInference {
 
         /// The schema object's own statements about its location.
         private func here(_ object: JSONObject) -> LocationInference {
-            var types = InferredTypes.any
+            var types = JSONTypeSet.all
             if let type = object["type"] {
                 if let name = type.string {
-                    types = InferredTypes(typeName: name)
+                    types = JSONTypeSet(typeName: name)
                 } else if let names = type.array {
-                    types = names.reduce([]) { $0.union(InferredTypes(typeName: $1.string ?? "")) }
+                    types = names.reduce([]) { $0.union(JSONTypeSet(typeName: $1.string ?? "")) }
                 }
             }
             if let constant = object["const"] { types = types.intersection(Self.types(of: constant)) }
@@ -153,7 +128,7 @@ public enum SchemaTextInference {
             let rest = tokens.dropFirst()
             // Without a schema for the child, it is anything (and, at the end of the path, it
             // exists exactly when it is required).
-            var result = rest.isEmpty ? LocationInference(mustExist: true, types: .any) : .unknown
+            var result = rest.isEmpty ? LocationInference(mustExist: true, types: .all) : .unknown
             if let property = object["properties"]?[token.name] {
                 result = infer(property, tokens: rest, depth: depth + 1, knownObject: false)
             } else if object["patternProperties"] == nil, let additional = object["additionalProperties"] {
@@ -195,7 +170,7 @@ public enum SchemaTextInference {
             }
         }
 
-        static func types(of value: JSONValue) -> InferredTypes {
+        static func types(of value: JSONValue) -> JSONTypeSet {
             switch value {
             case .null: return .null
             case .bool: return .boolean
@@ -204,7 +179,7 @@ public enum SchemaTextInference {
             case .object: return .object
             default:
                 if let number = value.number, number.exactInteger != nil { return .integer }
-                return .fractional
+                return .number
             }
         }
 

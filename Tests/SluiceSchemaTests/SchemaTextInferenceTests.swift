@@ -12,7 +12,7 @@ import SluiceDocument
         #expect(try infer(schema, "/id") == LocationInference(mustExist: true, types: .integer))
         #expect(try infer(schema, "/customer/cid") == LocationInference(mustExist: true, types: .string))
         #expect(try infer(schema, "/customer/tier") == LocationInference(mustExist: false, types: .string))
-        #expect(try infer(schema, "/amount") == LocationInference(mustExist: false, types: [.number, .null], defaultValue: 0))
+        #expect(try infer(schema, "/amount") == LocationInference(mustExist: false, types: [.integer, .number, .null], defaultValue: 0))
         #expect(try infer(schema, "/nope") == .unknown)
     }
 
