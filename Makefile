@@ -55,10 +55,14 @@ release: deps
 	$(SWIFT) build -c release
 
 # The test command of the README (and of .ci/run). Builds every target first, so tests can
-# start the `sluice` binaries as child processes (crash tests).
+# start the `sluice` binaries as child processes (crash tests). At most as many tests run at
+# once as there are cores (docs/decisions.md): a test blocked on a child process holds a thread
+# of Swift's cooperative pool, which has one per core, and more tests at once starved the
+# engines of the others until their timeouts.
+TEST_PARALLELISM ?= $(shell nproc)
 test: deps moto faker
 	$(SWIFT) build --build-tests
-	$(SWIFT) test --skip-build
+	SWT_EXPERIMENTAL_MAXIMUM_PARALLELIZATION_WIDTH=$(TEST_PARALLELISM) $(SWIFT) test --skip-build
 
 # The quickstart of the README.
 quickstart: deps

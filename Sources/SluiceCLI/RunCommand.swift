@@ -20,6 +20,8 @@ struct RunCommand: AsyncParsableCommand {
     @OptionGroup var catalog: CatalogOption
     @OptionGroup var data: DataDirectoryOption
     @Flag(help: "Exit when every capture is exhausted and every task has caught up.") var untilIdle = false
+    @Option(help: "With --until-idle: how long, in seconds, every task must stay idle before the run ends (an HTTP capture is idle whenever no request waits).")
+    var idleSeconds: Double = 0.2
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.") var logLevel: String = "info"
     @Option(help: "Longest transaction, in seconds.") var maxTransactionSeconds: Double = 1
     @Flag(help: "No live status (on a terminal) or periodic status lines (otherwise).") var quiet = false
@@ -28,6 +30,7 @@ struct RunCommand: AsyncParsableCommand {
 
     func validate() throws {
         guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("--log-level \(logLevel) is not a level") }
+        guard idleSeconds >= 0 else { throw ValidationError("--idle-seconds must not be negative") }
         guard maxTransactionSeconds > 0 else { throw ValidationError("--max-transaction-seconds must be positive") }
         guard (1...10_000_000).contains(maxTransactionDocuments) else {
             throw ValidationError("--max-transaction-documents must be between 1 and 10000000")
@@ -42,12 +45,13 @@ struct RunCommand: AsyncParsableCommand {
             var logger = Logger(label: "sluice")
             logger.logLevel = Logger.Level(rawValue: logLevel) ?? .info
             let engine: Engine
+            var engineOptions = EngineOptions(dataDirectory: data.dataDirectory,
+                                              bounds: TransactionBounds(maxDurationSeconds: maxTransactionSeconds,
+                                                                        maxDocuments: maxTransactionDocuments),
+                                              logger: logger)
+            engineOptions.idleSeconds = idleSeconds
             do {
-                engine = try Engine(catalog: loaded, connectors: .builtIn,
-                                    options: EngineOptions(dataDirectory: data.dataDirectory,
-                                                           bounds: TransactionBounds(maxDurationSeconds: maxTransactionSeconds,
-                                                                                     maxDocuments: maxTransactionDocuments),
-                                                           logger: logger))
+                engine = try Engine(catalog: loaded, connectors: .builtIn, options: engineOptions)
             } catch let error as EngineError {
                 throw error.isUserError ? CLIFailure.user(error.description) : CLIFailure.internal(error.description)
             }

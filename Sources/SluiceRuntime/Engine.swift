@@ -13,8 +13,12 @@ public struct EngineOptions: Sendable {
     public var bounds: TransactionBounds
     /// First and largest wait before restarting a failed task (doubling in between).
     public var restartBackoffSeconds: (initial: Double, max: Double)
-    /// How often `--until-idle` checks, and how long everything must stay idle.
+    /// How often `--until-idle` checks whether every task is idle.
     public var idleCheckSeconds: Double
+    /// How long every task must stay idle (at least two checks) before `--until-idle` stops:
+    /// an HTTP capture is idle whenever no request waits, so this is how long a pipeline fed by
+    /// HTTP waits for more before it ends (`sluice run --idle-seconds`).
+    public var idleSeconds: Double = 0
     /// How often task statistics are published to `ops/stats` (0 disables them).
     public var statsIntervalSeconds: Double = 1
     public var logger: Logger
@@ -354,9 +358,10 @@ public final class Engine: Sendable {
         var quietChecks = 0
         while !isStopRequested {
             try? await Task.sleep(nanoseconds: UInt64(options.idleCheckSeconds * 1e9))
-            // Two consecutive idle checks: a task that just woke has had time to say so.
+            // Two consecutive idle checks at least (a task that just woke has had time to say
+            // so), and as many as `idleSeconds` takes.
             quietChecks = isIdle() ? quietChecks + 1 : 0
-            if quietChecks >= 2 {
+            if quietChecks >= max(2, Int((options.idleSeconds / options.idleCheckSeconds).rounded(.up))) {
                 options.logger.info("every task is idle; stopping")
                 requestStop()
             }
