@@ -114,7 +114,12 @@ final class AirbyteReadSession: CaptureSession {
         self.state = state
         self.context = context
         label = launch.label("read")
-        folder = try AirbyteWorkFolder()
+        // Under the data directory, not /tmp: a SIGKILLed run's folder (its config may hold
+        // secrets) is removed by the next run of the same task.
+        let parent = context.dataDirectory + "/tmp/airbyte"
+        let prefix = AirbyteWorkFolder.prefix(task: context.taskName)
+        AirbyteWorkFolder.removeStale(parent: parent, prefix: prefix)
+        folder = try AirbyteWorkFolder(parent: parent, prefix: prefix)
         var arguments = launch.leadingArguments + ["read", "--config", try folder.write("config.json", text: launch.config.value),
                                                    "--catalog", try folder.write("catalog.json", json: configuredCatalog)]
         if !state.isEmpty { arguments += ["--state", try folder.write("state.json", json: state.checkpoint)] }

@@ -53,8 +53,20 @@ public struct AirbyteLaunch: Sendable {
 public final class AirbyteWorkFolder: Sendable {
     public let path: String
 
-    public init() throws(AirbyteError) {
-        var template = Array((NSTemporaryDirectory() + "/sluice-airbyte-XXXXXX").utf8CString)
+    /// A folder under the system's temporary folder (`sluice discover`), or under `parent` named
+    /// by `prefix` (a capture: `<data>/tmp/airbyte/<task>-…`). A process killed with SIGKILL
+    /// cannot remove its folder: a capture removes its own stale ones with `removeStale`.
+    public init(parent: String? = nil, prefix: String = "sluice-airbyte") throws(AirbyteError) {
+        let base = parent ?? NSTemporaryDirectory()
+        if let parent {
+            do {
+                try FileManager.default.createDirectory(atPath: parent, withIntermediateDirectories: true,
+                                                        attributes: [.posixPermissions: 0o700])
+            } catch {
+                throw AirbyteError.files("cannot create \(parent) for the connector's files: \(error)")
+            }
+        }
+        var template = Array((base + "/" + prefix + "-XXXXXX").utf8CString)
         // Safety: mkdtemp rewrites the template's X's in place, within the array.
         guard let created = template.withUnsafeMutableBufferPointer({ mkdtemp($0.baseAddress!) }) else {
             throw AirbyteError.files("cannot create a temporary folder for the connector's files: \(String(cString: strerror(errno)))")
@@ -89,4 +101,24 @@ public final class AirbyteWorkFolder: Sendable {
     }
 
     public func remove() { try? FileManager.default.removeItem(atPath: path) }
+
+    /// Removes the folders `prefix-…` under `parent` left by runs that were killed (call before
+    /// creating this run's folder: one capture runs one connector at a time).
+    public static func removeStale(parent: String, prefix: String) {
+        guard let names = try? FileManager.default.contentsOfDirectory(atPath: parent) else { return }
+        for name in names where name.hasPrefix(prefix + "-") && name.count == prefix.count + 7 {
+            try? FileManager.default.removeItem(atPath: parent + "/" + name)
+        }
+    }
+
+    /// A folder-name prefix for a task: its name with every character but ASCII letters,
+    /// digits, `-` and `_` replaced by `_`, then a hash of the exact name (so `acme/x` and
+    /// `acme_x` never share folders).
+    public static func prefix(task: String) -> String {
+        var hash: UInt32 = 0x811C_9DC5  // FNV-1a 32
+        for byte in task.utf8 { hash = (hash ^ UInt32(byte)) &* 0x0100_0193 }
+        let readable = String(task.map { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") ? $0 : "_" })
+        let hex = String(hash, radix: 16)
+        return readable + "-" + String(repeating: "0", count: 8 - hex.count) + hex
+    }
 }
